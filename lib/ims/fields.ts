@@ -1,0 +1,97 @@
+// Field rules of IMS (ims-api.md, image_attributes.rst, image_tag_format.rst), written once.
+// The IMS client's body schemas and the intake request schemas are both built from these.
+import { z } from 'zod';
+import { OS_VERSIONS } from './os-versions.js';
+
+export { OS_VERSIONS };
+
+export const uuid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID');
+
+/** Image name: 1–128 characters of letters, digits, `-`, `.`, `_` and space; no leading or trailing space. */
+export const imageName = z
+  .string()
+  .min(1, 'must have 1 to 128 characters')
+  .max(128, 'must have 1 to 128 characters')
+  .regex(/^[A-Za-z0-9._\- ]+$/, 'may contain only letters, digits, "-", ".", "_" and spaces')
+  .refine((s) => !s.startsWith(' ') && !s.endsWith(' '), 'must not start or end with a space');
+
+/** Description: at most 1024 characters, no carriage return, no angle brackets. */
+export const imageDescription = z
+  .string()
+  .max(1024, 'must have at most 1024 characters')
+  .regex(/^[^\r<>]*$/, 'must not contain carriage returns or angle brackets');
+
+const TAG_PART = /^[A-Za-z0-9_-]*$/;
+
+/** `tags` entry: `key.value`; key 1–36, value 0–43 characters; digits, letters, `_`, `-`. */
+export const tag = z.string().superRefine((s, ctx) => {
+  const dot = s.indexOf('.');
+  const key = dot < 0 ? s : s.slice(0, dot);
+  const value = dot < 0 ? '' : s.slice(dot + 1);
+  if (dot < 0) ctx.addIssue({ code: 'custom', message: 'must have the form "key.value"' });
+  else if (key.length < 1 || key.length > 36) ctx.addIssue({ code: 'custom', message: 'tag key must have 1 to 36 characters' });
+  else if (value.length > 43) ctx.addIssue({ code: 'custom', message: 'tag value must have at most 43 characters' });
+  else if (!TAG_PART.test(key) || !TAG_PART.test(value))
+    ctx.addIssue({ code: 'custom', message: 'tag may contain only letters, digits, "_" and "-"' });
+});
+export const tags = z.array(tag).max(50, 'at most 50 tags');
+
+/** `image_tags` entry: `{ key, value }`, key 1–36, value 0–43 characters (IMS trims outer spaces). */
+export const imageTag = z
+  .object({
+    key: z.string().trim().min(1, 'tag key must have 1 to 36 characters').max(36, 'tag key must have 1 to 36 characters'),
+    value: z.string().trim().max(43, 'tag value must have at most 43 characters'),
+  })
+  .strict();
+export const imageTags = z.array(imageTag).max(50, 'at most 50 tags');
+
+/** OBS bucket name: 3–63 characters of lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit. */
+export const OBS_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** `bucket:object` as IMS takes it for `bucket_url` and `image_url`; the object may contain `/`. */
+export const obsUrl = z
+  .string()
+  .max(1024 + 64, 'is too long')
+  .superRefine((s, ctx) => {
+    const colon = s.indexOf(':');
+    if (colon < 0) {
+      ctx.addIssue({ code: 'custom', message: 'must have the form "bucket:object"' });
+      return;
+    }
+    const bucket = s.slice(0, colon);
+    const object = s.slice(colon + 1);
+    if (!OBS_BUCKET.test(bucket) || bucket.includes('..'))
+      ctx.addIssue({ code: 'custom', message: 'bucket must have 3 to 63 lower-case letters, digits, "-" or "."' });
+    else if (object.length < 1 || object.length > 1024 || object.startsWith('/'))
+      ctx.addIssue({ code: 'custom', message: 'object name must have 1 to 1024 characters and not start with "/"' });
+  });
+
+export const exportFileFormat = z.enum(['qcow2', 'vhd', 'zvhd', 'vmdk']);
+export const osVersion = z.enum(OS_VERSIONS);
+export const osType = z.enum(['Linux', 'Windows']);
+export const systemImageType = z.enum(['ECS', 'BMS', 'FusionCompute', 'IsoImage', 'Ironic']);
+export const quickImportType = z.enum(['ECS', 'BMS', 'DataImage']);
+export const firmwareType = z.enum(['bios', 'uefi']);
+export const architecture = z.enum(['x86', 'arm']);
+
+/** min_disk ranges in GB, per call (see the conflicts section of ims-api.md for the data disk). */
+export const MIN_DISK = {
+  system: { min: 1, max: 1024 },
+  quick: { min: 1, max: 1024 },
+  data: { min: 40, max: 2048 },
+} as const;
+
+export const minDisk = (range: { min: number; max: number }) =>
+  z
+    .number()
+    .int('must be a whole number of GB')
+    .min(range.min, `must be between ${range.min} and ${range.max} GB`)
+    .max(range.max, `must be between ${range.min} and ${range.max} GB`);
+
+/** Memory in MB (min_ram, max_ram); 0 means unrestricted. */
+export const ramMb = z.number().int('must be a whole number of MB').min(0).max(1024 * 1024);
+
+export const enterpriseProjectId = z.string().min(1).max(36);
+export const cmkId = z.string().min(1).max(255);

@@ -1,0 +1,80 @@
+// The request record (contract section 3): the one shape stored in DynamoDB, shown by the API
+// and sent in webhooks. Internal bookkeeping lives in `internal` and never leaves the service.
+import { z } from 'zod';
+
+export const requestKind = z.enum(['export', 'import', 'capture']);
+export type RequestKind = z.infer<typeof requestKind>;
+
+export const requestStatus = z.enum(['queued', 'submitting', 'running', 'succeeded', 'failed', 'cancelled']);
+export type RequestStatus = z.infer<typeof requestStatus>;
+
+export const TERMINAL_STATUSES: readonly RequestStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export const errorSource = z.enum(['ims', 'validation', 'timeout', 'internal']);
+
+export const requestError = z.object({
+  code: z.string().describe('IMS\'s own code (e.g. IMG.0070) when IMS gave one, else one of ours'),
+  message: z.string(),
+  source: errorSource,
+});
+export type RequestError = z.infer<typeof requestError>;
+
+export const webhookStatus = z.enum(['none', 'pending', 'delivered', 'failed']);
+
+export const webhookState = z.object({
+  status: webhookStatus,
+  attempts: z.number().int().min(0),
+});
+
+const isoTime = z.string().describe('ISO 8601 UTC timestamp');
+
+export const requestRecord = z.object({
+  id: z.string(),
+  kind: requestKind,
+  status: requestStatus,
+  tenant: z.string(),
+  client_ref: z.string().nullable(),
+  params: z.record(z.string(), z.unknown()).describe('the request fields of its kind, as accepted'),
+  region: z.string(),
+  project_id: z.string(),
+  ims_job_id: z.string().nullable(),
+  image_id: z.string().nullable().describe('the image made by an import or capture (or exported)'),
+  progress: z.number().min(0).max(100).nullable(),
+  error: requestError.nullable(),
+  attempts: z.number().int().min(0).describe('IMS submissions made'),
+  parent_id: z.string().nullable(),
+  child_id: z.string().nullable(),
+  created_at: isoTime,
+  submitted_at: isoTime.nullable(),
+  updated_at: isoTime,
+  completed_at: isoTime.nullable(),
+  next_check_at: isoTime.nullable(),
+  webhook: webhookState,
+});
+export type RequestRecord = z.infer<typeof requestRecord>;
+
+/** Bookkeeping kept beside a record; never shown to callers. */
+export const requestInternal = z.object({
+  /** Optimistic-concurrency counter: every write is conditional on the version it read. */
+  version: z.number().int().min(0),
+  /** SHA-256 of the canonical request body, to tell an idempotent replay from a conflicting one. */
+  body_hash: z.string(),
+  callback_url: z.string().nullable(),
+  /** Set while a worker or poller holds the record (ISO time the claim lapses). */
+  lease_until: z.string().nullable(),
+  /** True once a submission's outcome was unknown (timed out): the next one must look before it leaps. */
+  submit_uncertain: z.boolean(),
+  webhook_event_id: z.string().nullable(),
+  webhook_next_at: z.string().nullable(),
+  chat: z
+    .object({ response_url: z.string().nullable(), response_uses: z.number().int(), expires_at: z.string().nullable() })
+    .nullable(),
+});
+export type RequestInternal = z.infer<typeof requestInternal>;
+
+export type StoredRequest = RequestRecord & { internal: RequestInternal };
+
+export function publicRecord(stored: StoredRequest): RequestRecord {
+  const { internal: _internal, ...record } = stored;
+  return record;
+}
