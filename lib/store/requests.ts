@@ -1,0 +1,348 @@
+// Request records in DynamoDB (layout in table.ts). Every change is one conditional write on
+// `internal.version`, so a stale writer never overwrites a newer state.
+// Data problems (corrupt item, bad cursor, invalid input) come back as StoreError values;
+// an unreachable or failing DynamoDB is thrown as StoreError kind 'unavailable' (retry the work).
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { requestInternal, requestKind, requestRecord, requestStatus, type StoredRequest } from '../requests/record.js';
+import {
+  BY_TENANT_INDEX,
+  DUE_INDEX,
+  KEY_ATTRIBUTES,
+  REQUEST_SK,
+  allDueShards,
+  dueShard,
+  dueUpperBound,
+  requestPk,
+  sortableTime,
+  tenantPk,
+} from './table.js';
+
+export const storedRequest = requestRecord.extend({ internal: requestInternal });
+
+export type StoreErrorKind = 'corrupt-item' | 'bad-cursor' | 'bad-input' | 'unavailable';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly kind: StoreErrorKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export const listOptions = z.object({
+  status: requestStatus.optional(),
+  kind: requestKind.optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).optional(),
+});
+export type ListOptions = z.input<typeof listOptions>;
+
+export type CreateOutcome = { created: true; record: StoredRequest } | { created: false; existing: StoredRequest };
+export type SaveOutcome = { saved: true; record: StoredRequest } | { saved: false; current: StoredRequest | null };
+export type ClaimOutcome = { claimed: true; record: StoredRequest } | { claimed: false; current: StoredRequest | null };
+/** Corrupt items are skipped and reported, so one bad item cannot block a listing or a sweep. */
+export type RequestPage = { items: StoredRequest[]; next_cursor: string | null; corrupt: StoreError[] };
+export type DueRequests = { records: StoredRequest[]; corrupt: StoreError[] };
+
+export interface RequestStore {
+  /** One conditional put; on an existing id, the stored record instead (idempotent replays derive the same id). */
+  create(stored: StoredRequest): Promise<CreateOutcome | StoreError>;
+  get(id: string): Promise<StoredRequest | null | StoreError>;
+  /** The tenant's records, newest first; status/kind filters still fill pages where records exist. */
+  list(tenant: string, options?: ListOptions): Promise<RequestPage | StoreError>;
+  /** Writes `next` with version expectedVersion+1 if the stored version is still expectedVersion. */
+  save(next: StoredRequest, expectedVersion: number): Promise<SaveOutcome | StoreError>;
+  /** Records with next_check_at ≤ now, oldest first, read from the due index only. */
+  due(now: Date, limit: number): Promise<DueRequests>;
+  /** Takes a lease: sets lease_until and moves next_check_at to leaseUntil, so a lapsed lease is due again. */
+  claim(id: string, expectedVersion: number, leaseUntil: Date): Promise<ClaimOutcome | StoreError>;
+}
+
+type Item = Record<string, unknown>;
+
+// Bounds one list call's reads when a selective filter matches little; the cursor resumes the walk.
+const MAX_LIST_QUERIES = 10;
+const FILTERED_PAGE_SIZE = 50;
+
+const cursorSchema = z.object({ t: z.string(), s: z.string(), i: z.string() });
+
+export function createRequestStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): RequestStore {
+  async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (isConditionFailure(err)) throw err;
+      throw new StoreError('unavailable', `DynamoDB ${what} failed: ${errorName(err)}`, { cause: err });
+    }
+  }
+
+  async function get(id: string): Promise<StoredRequest | null | StoreError> {
+    const res = await send('GetItem', () =>
+      client.send(new GetCommand({ TableName: tableName, Key: { pk: requestPk(id), sk: REQUEST_SK }, ConsistentRead: true })),
+    );
+    return res.Item ? fromItem(res.Item) : null;
+  }
+
+  async function conditionalPut(item: Item, condition: string, names?: Record<string, string>, values?: Item): Promise<boolean> {
+    try {
+      await send('PutItem', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async function create(stored: StoredRequest): Promise<CreateOutcome | StoreError> {
+    const checked = validForWrite(stored);
+    if (checked instanceof StoreError) return checked;
+    const item = toItem(checked);
+    if (item instanceof StoreError) return item;
+    if (await conditionalPut(item, 'attribute_not_exists(pk)')) return { created: true, record: checked };
+    const existing = await get(checked.id);
+    if (existing === null) throw new StoreError('unavailable', `request ${checked.id} refused as existing but not found`);
+    return existing instanceof StoreError ? existing : { created: false, existing };
+  }
+
+  async function save(next: StoredRequest, expectedVersion: number): Promise<SaveOutcome | StoreError> {
+    const checked = validForWrite({ ...next, internal: { ...next.internal, version: expectedVersion + 1 } });
+    if (checked instanceof StoreError) return checked;
+    const item = toItem(checked);
+    if (item instanceof StoreError) return item;
+    const written = await conditionalPut(
+      item,
+      '#internal.#version = :expected',
+      { '#internal': 'internal', '#version': 'version' },
+      { ':expected': expectedVersion },
+    );
+    if (written) return { saved: true, record: checked };
+    const current = await get(checked.id);
+    return current instanceof StoreError ? current : { saved: false, current };
+  }
+
+  async function claim(id: string, expectedVersion: number, leaseUntil: Date): Promise<ClaimOutcome | StoreError> {
+    const lease = leaseUntil.toISOString();
+    try {
+      const res = await send('UpdateItem', () =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: requestPk(id), sk: REQUEST_SK },
+            UpdateExpression:
+              'SET #internal.#lease = :lease, #internal.#version = :next, next_check_at = :lease, due_pk = :due_pk, due_sk = :due_sk',
+            ConditionExpression: 'attribute_exists(pk) AND #internal.#version = :expected',
+            ExpressionAttributeNames: { '#internal': 'internal', '#lease': 'lease_until', '#version': 'version' },
+            ExpressionAttributeValues: {
+              ':lease': lease,
+              ':next': expectedVersion + 1,
+              ':expected': expectedVersion,
+              ':due_pk': dueShard(id),
+              ':due_sk': `${lease}#${id}`,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      const record = res.Attributes ? fromItem(res.Attributes) : new StoreError('corrupt-item', `claim of ${id} returned no item`);
+      return record instanceof StoreError ? record : { claimed: true, record };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const current = await get(id);
+    return current instanceof StoreError ? current : { claimed: false, current };
+  }
+
+  async function list(tenant: string, options: ListOptions = {}): Promise<RequestPage | StoreError> {
+    const parsed = listOptions.safeParse(options);
+    if (!parsed.success) return new StoreError('bad-input', `list options: ${describeIssues(parsed.error)}`);
+    const { status, kind, limit, cursor } = parsed.data;
+    let startKey: Item | undefined;
+    if (cursor !== undefined) {
+      const decoded = decodeCursor(cursor, tenant);
+      if (decoded instanceof StoreError) return decoded;
+      startKey = decoded;
+    }
+
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Item = { ':tenant_pk': tenantPk(tenant) };
+    if (status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = status;
+    }
+    if (kind) {
+      filters.push('#kind = :kind');
+      names['#kind'] = 'kind';
+      values[':kind'] = kind;
+    }
+
+    const items: StoredRequest[] = [];
+    const corrupt: StoreError[] = [];
+    let lastTaken: Item | undefined;
+    let resumeKey: Item | undefined;
+    walk: for (let round = 1; ; round++) {
+      const remaining = limit - items.length;
+      const res = await send('Query', () =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: BY_TENANT_INDEX,
+            KeyConditionExpression: 'tenant_pk = :tenant_pk',
+            FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
+            ExpressionAttributeNames: filters.length > 0 ? names : undefined,
+            ExpressionAttributeValues: values,
+            ScanIndexForward: false,
+            // One more than needed tells whether another page exists.
+            Limit: filters.length > 0 ? Math.max(remaining + 1, FILTERED_PAGE_SIZE) : remaining + 1,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const raw of res.Items ?? []) {
+        if (items.length === limit) {
+          resumeKey = lastTaken;
+          break walk;
+        }
+        lastTaken = raw;
+        const record = fromItem(raw);
+        if (record instanceof StoreError) corrupt.push(record);
+        else items.push(record);
+      }
+      if (!res.LastEvaluatedKey) break;
+      startKey = res.LastEvaluatedKey;
+      if (round >= MAX_LIST_QUERIES) {
+        resumeKey = res.LastEvaluatedKey;
+        break;
+      }
+    }
+    return { items, next_cursor: resumeKey ? encodeCursor(tenant, resumeKey) : null, corrupt };
+  }
+
+  async function due(now: Date, limit: number): Promise<DueRequests> {
+    const count = Math.floor(limit);
+    if (!(count >= 1)) return { records: [], corrupt: [] };
+    const bound = dueUpperBound(now);
+    const perShard = await Promise.all(allDueShards().map((shard) => dueInShard(shard, bound, count)));
+    const oldestFirst = perShard
+      .flat()
+      .sort((a, b) => (String(a.due_sk) < String(b.due_sk) ? -1 : String(a.due_sk) > String(b.due_sk) ? 1 : 0))
+      .slice(0, count);
+    const records: StoredRequest[] = [];
+    const corrupt: StoreError[] = [];
+    for (const raw of oldestFirst) {
+      const record = fromItem(raw);
+      if (record instanceof StoreError) corrupt.push(record);
+      else records.push(record);
+    }
+    return { records, corrupt };
+  }
+
+  async function dueInShard(shard: string, bound: string, limit: number): Promise<Item[]> {
+    const found: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const res = await send('Query', () =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: DUE_INDEX,
+            KeyConditionExpression: 'due_pk = :shard AND due_sk < :bound',
+            ExpressionAttributeValues: { ':shard': shard, ':bound': bound },
+            ScanIndexForward: true,
+            Limit: limit - found.length,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      found.push(...(res.Items ?? []));
+      startKey = res.LastEvaluatedKey;
+    } while (startKey && found.length < limit);
+    return found;
+  }
+
+  return { create, get, list, save, due, claim };
+}
+
+function validForWrite(stored: StoredRequest): StoredRequest | StoreError {
+  const parsed = storedRequest.safeParse(stored);
+  return parsed.success ? parsed.data : new StoreError('bad-input', `request ${stored.id}: ${describeIssues(parsed.error)}`);
+}
+
+function toItem(stored: StoredRequest): Item | StoreError {
+  const created = sortableTime(stored.created_at);
+  if (created === null) return new StoreError('bad-input', `request ${stored.id}: created_at is not a time`);
+  const item: Item = {
+    ...stored,
+    pk: requestPk(stored.id),
+    sk: REQUEST_SK,
+    tenant_pk: tenantPk(stored.tenant),
+    tenant_sk: `${created}#${stored.id}`,
+  };
+  if (stored.next_check_at !== null) {
+    const next = sortableTime(stored.next_check_at);
+    if (next === null) return new StoreError('bad-input', `request ${stored.id}: next_check_at is not a time`);
+    item.due_pk = dueShard(stored.id);
+    item.due_sk = `${next}#${stored.id}`;
+  }
+  return item;
+}
+
+function fromItem(item: Item): StoredRequest | StoreError {
+  const record: Item = { ...item };
+  for (const key of KEY_ATTRIBUTES) delete record[key];
+  const parsed = storedRequest.safeParse(record);
+  if (parsed.success) return parsed.data;
+  const id = typeof item.pk === 'string' ? item.pk.slice('REQ#'.length) : '(unknown)';
+  return new StoreError('corrupt-item', `stored request ${id}: ${describeIssues(parsed.error)}`);
+}
+
+function encodeCursor(tenant: string, key: Item): string {
+  const id = String(key.pk).slice('REQ#'.length);
+  return Buffer.from(JSON.stringify({ t: tenant, s: String(key.tenant_sk), i: id })).toString('base64url');
+}
+
+/** The query start key a cursor stands for; only ever inside the caller's own tenant partition. */
+function decodeCursor(cursor: string, tenant: string): Item | StoreError {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return new StoreError('bad-cursor', 'cursor is not one this service issued');
+  }
+  const parsed = cursorSchema.safeParse(json);
+  if (!parsed.success || parsed.data.t !== tenant || !parsed.data.s.endsWith(`#${parsed.data.i}`)) {
+    return new StoreError('bad-cursor', 'cursor is not one this service issued for this tenant');
+  }
+  return { pk: requestPk(parsed.data.i), sk: REQUEST_SK, tenant_pk: tenantPk(tenant), tenant_sk: parsed.data.s };
+}
+
+// Paths and zod's messages only: never the offending values, which may carry URLs with secrets.
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : 'unknown error';
+}
