@@ -66,6 +66,8 @@ export const obsUrl = z
       ctx.addIssue({ code: 'custom', message: 'bucket must have 3 to 63 lower-case letters, digits, "-" or "."' });
     else if (object.length < 1 || object.length > 1024 || object.startsWith('/'))
       ctx.addIssue({ code: 'custom', message: 'object name must have 1 to 1024 characters and not start with "/"' });
+    // IMS refuses folder and file names with spaces (IMG.0175).
+    else if (object.includes(' ')) ctx.addIssue({ code: 'custom', message: 'folder and file names must not contain spaces' });
   });
 
 export const exportFileFormat = z.enum(['qcow2', 'vhd', 'zvhd', 'vmdk']);

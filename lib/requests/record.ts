@@ -50,7 +50,7 @@ export const requestRecord = z.object({
   completed_at: isoTime.nullable(),
   next_check_at: isoTime.nullable(),
   webhook: webhookState,
-});
+}).meta({ id: 'RequestRecord', description: 'a request and where it stands (contract section 3)' });
 export type RequestRecord = z.infer<typeof requestRecord>;
 
 /** Bookkeeping kept beside a record; never shown to callers. */

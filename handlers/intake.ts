@@ -1,0 +1,19 @@
+// intake: the HTTP API (API Gateway HTTP API, payload 2.0).
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { apiHeaders, problemOnError } from '../lib/api/middleware.js';
+import { routeApiEvent, type ApiDeps } from '../lib/api/routes.js';
+import { logger } from '../lib/log.js';
+import type { HttpResult } from '../lib/requests/problems.js';
+import { apiDeps } from '../lib/runtime.js';
+
+export function createIntakeHandler(deps: () => ApiDeps | Promise<ApiDeps>) {
+  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(apiHeaders())
+    .use(problemOnError())
+    .handler(async (event, context) => routeApiEvent(event, await deps(), context.awsRequestId));
+}
+
+export const handler = createIntakeHandler(apiDeps);

@@ -1,0 +1,160 @@
+// The service's settings: read from the environment and validated once, at cold start.
+// An invalid or missing setting fails with a message naming it (never its value).
+import { z } from 'zod';
+import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
+import { parseTenants, type Tenant } from './tenants.js';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const jsonRecord = (what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return {};
+      try {
+        const v: unknown = JSON.parse(s);
+        if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+      } catch {
+        /* reported below */
+      }
+      ctx.addIssue({ code: 'custom', message: `must be a JSON object of ${what}` });
+      return z.NEVER;
+    });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const envSchema = z.object({
+  AWS_REGION: z.string().min(1).default('eu-central-1'),
+  TABLE_NAME: z.string().min(3).default('ims-transfer-requests'),
+  INTAKE_QUEUE_URL: z.url(),
+  /** Local stand-ins only; unset in the cloud. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  SQS_ENDPOINT: z.url().optional(),
+  TENANTS: z.string().min(2),
+
+  IMS_ENDPOINT: z.string().optional(),
+  IAM_ENDPOINT: z.string().optional(),
+  IMS_REGION_ENDPOINTS: jsonRecord('region → { imsEndpoint, iamEndpoint }'),
+  IMS_REGION: regionName.default('eu-de'),
+  IMS_PROJECT_ID: z.string().regex(/^[0-9a-f]{32}$/, 'must be a 32-hex IMS project id'),
+  IMS_PROJECT_IDS: jsonRecord('region → project id'),
+  IMS_USER: z.string().optional(),
+  IMS_PASSWORD: z.string().optional(),
+  IMS_DOMAIN: z.string().optional(),
+  IMS_AK: z.string().optional(),
+  IMS_SK: z.string().optional(),
+  IMS_JOB_DEADLINE_HOURS: positiveInt(24),
+
+  ALLOW_LOOPBACK_WEBHOOKS: flag,
+  SLACK_SIGNING_SECRET: z.string().optional(),
+});
+
+export interface Config {
+  awsRegion: string;
+  tableName: string;
+  intakeQueueUrl: string;
+  dynamoEndpoint: string | undefined;
+  sqsEndpoint: string | undefined;
+  tenants: Tenant[];
+  ims: ImsSettings;
+  defaultRegion: string;
+  projectIds: Record<string, string>;
+  jobDeadlineMs: number;
+  allowLoopbackWebhooks: boolean;
+  slackSigningSecret: string | undefined;
+}
+
+function imsAuthFrom(env: z.infer<typeof envSchema>) {
+  if (env.IMS_AK || env.IMS_SK) return { kind: 'aksk' as const, ak: env.IMS_AK ?? '', sk: env.IMS_SK ?? '' };
+  return { kind: 'password' as const, user: env.IMS_USER ?? '', password: env.IMS_PASSWORD ?? '', domain: env.IMS_DOMAIN ?? '' };
+}
+
+const AUTH_SETTING: Record<string, string> = { ak: 'IMS_AK', sk: 'IMS_SK', user: 'IMS_USER', password: 'IMS_PASSWORD', domain: 'IMS_DOMAIN' };
+
+function describeIssues(issues: readonly z.core.$ZodIssue[], name: (path: PropertyKey[]) => string): string {
+  return issues.map((i) => `${name(i.path)}: ${i.message}`).join('; ');
+}
+
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  const env = envSchema.safeParse(source);
+  if (!env.success) {
+    throw new Error(`invalid settings: ${describeIssues(env.error.issues, (p) => String(p[0] ?? '(environment)'))}`);
+  }
+  const e = env.data;
+  const ims = imsSettings.safeParse({
+    ...(e.IMS_ENDPOINT ? { imsEndpoint: e.IMS_ENDPOINT } : {}),
+    ...(e.IAM_ENDPOINT ? { iamEndpoint: e.IAM_ENDPOINT } : {}),
+    regions: e.IMS_REGION_ENDPOINTS,
+    auth: imsAuthFrom(e),
+  });
+  if (!ims.success) {
+    const name = (p: PropertyKey[]) =>
+      p[0] === 'auth' ? (AUTH_SETTING[String(p[1])] ?? 'IMS credentials') : p[0] === 'regions' ? 'IMS_REGION_ENDPOINTS' : p[0] === 'imsEndpoint' ? 'IMS_ENDPOINT' : 'IAM_ENDPOINT';
+    throw new Error(`invalid settings: ${describeIssues(ims.error.issues, name)}`);
+  }
+  const projectIds = z.record(regionName, z.string().regex(/^[0-9a-f]{32}$/)).safeParse(e.IMS_PROJECT_IDS);
+  if (!projectIds.success) throw new Error('invalid settings: IMS_PROJECT_IDS: must map region names to 32-hex project ids');
+
+  return {
+    awsRegion: e.AWS_REGION,
+    tableName: e.TABLE_NAME,
+    intakeQueueUrl: e.INTAKE_QUEUE_URL,
+    dynamoEndpoint: e.DYNAMODB_ENDPOINT,
+    sqsEndpoint: e.SQS_ENDPOINT,
+    tenants: parseTenants(e.TENANTS),
+    ims: ims.data,
+    defaultRegion: e.IMS_REGION,
+    projectIds: { [e.IMS_REGION]: e.IMS_PROJECT_ID, ...projectIds.data },
+    jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
+    allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
+    slackSigningSecret: e.SLACK_SIGNING_SECRET || undefined,
+  };
+}
+
+/** Settings that are secrets, and so may come from the SSM parameter instead of the environment. */
+export const SECRET_SETTINGS = ['TENANTS', 'IMS_PASSWORD', 'IMS_AK', 'IMS_SK', 'SLACK_SIGNING_SECRET'] as const;
+
+const secretsDocument = z.object(Object.fromEntries(SECRET_SETTINGS.map((k) => [k, z.string().optional()]))).strict();
+
+/**
+ * The environment with the secrets merged in: in the cloud they live in one SecureString
+ * parameter (`SECRETS_PARAMETER`, a JSON object of SECRET_SETTINGS), read once at cold start.
+ */
+export async function resolveSecrets(
+  env: Record<string, string | undefined>,
+  readParameter: (name: string) => Promise<string>,
+): Promise<Record<string, string | undefined>> {
+  const name = env.SECRETS_PARAMETER;
+  if (!name) return env;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readParameter(name));
+  } catch (error) {
+    throw new Error(`invalid settings: SECRETS_PARAMETER ${name}: ${(error as Error).name === 'SyntaxError' ? 'is not JSON' : (error as Error).message}`);
+  }
+  const secrets = secretsDocument.safeParse(doc);
+  if (!secrets.success) {
+    throw new Error(`invalid settings: SECRETS_PARAMETER ${name}: ${describeIssues(secrets.error.issues, (p) => String(p[0] ?? '(document)'))}`);
+  }
+  return { ...env, ...secrets.data };
+}
+
+let cached: Promise<Config> | undefined;
+
+/** The process's settings, parsed on first use and kept for the life of the container. */
+export function loadConfig(readParameter: (name: string) => Promise<string> = readSsmParameter): Promise<Config> {
+  cached ??= resolveSecrets(process.env, readParameter).then(parseConfig);
+  return cached;
+}
+
+async function readSsmParameter(name: string): Promise<string> {
+  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  const out = await new SSMClient({}).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+  const value = out.Parameter?.Value;
+  if (!value) throw new Error('has no value');
+  return value;
+}

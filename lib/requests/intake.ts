@@ -1,0 +1,99 @@
+// Turning a validated request into a stored record: shared by the HTTP API, direct queue
+// messages and chat commands, so that all three make the same records with the same ids.
+import type { CreateOutcome, StoreError } from '../store/requests.js';
+import type { Tenant } from '../tenants.js';
+import { canonicalHash, idempotentRequestId, newRequestId } from './ids.js';
+import type { RequestKind, StoredRequest } from './record.js';
+
+/** How long a queued request may wait for the worker before the poller enqueues it again. */
+export const REQUEUE_AFTER_MS = 60_000;
+
+export interface RecordStore {
+  create(stored: StoredRequest): Promise<CreateOutcome | StoreError>;
+}
+
+export interface NewRequest {
+  tenant: Tenant;
+  kind: RequestKind;
+  /** The request body as validated by its kind's schema. */
+  request: Record<string, unknown>;
+  idempotencyKey: string | null;
+  /** Chat origin, when the request came from a slash command. */
+  chat?: { response_url: string | null; expires_at: string | null } | null;
+  parentId?: string | null;
+}
+
+export interface Placement {
+  defaultRegion: string;
+  projectIds: Record<string, string>;
+}
+
+export type RecordOutcome =
+  | { outcome: 'created'; record: StoredRequest }
+  | { outcome: 'replayed'; record: StoredRequest }
+  | { outcome: 'conflict'; record: StoredRequest }
+  | { outcome: 'no-project'; region: string }
+  | { outcome: 'unavailable'; error: StoreError };
+
+const COMMON_FIELDS = ['callback_url', 'region', 'project_id', 'client_ref'] as const;
+
+/** Builds the record of a new request (status `queued`); pure. */
+export function newRecord(input: NewRequest, placement: Placement, now: Date): StoredRequest | { region: string } {
+  const { tenant, kind, request } = input;
+  const region = typeof request.region === 'string' ? request.region : placement.defaultRegion;
+  const projectId = typeof request.project_id === 'string' ? request.project_id : placement.projectIds[region];
+  if (!projectId) return { region };
+  const params = Object.fromEntries(Object.entries(request).filter(([k]) => !(COMMON_FIELDS as readonly string[]).includes(k)));
+  const callbackUrl = typeof request.callback_url === 'string' ? request.callback_url : tenant.default_callback_url;
+  const at = now.toISOString();
+  return {
+    id: input.idempotencyKey ? idempotentRequestId(tenant.id, input.idempotencyKey) : newRequestId(now),
+    kind,
+    status: 'queued',
+    tenant: tenant.id,
+    client_ref: typeof request.client_ref === 'string' ? request.client_ref : null,
+    params,
+    region,
+    project_id: projectId,
+    ims_job_id: null,
+    image_id: null,
+    progress: null,
+    error: null,
+    attempts: 0,
+    parent_id: input.parentId ?? null,
+    child_id: null,
+    created_at: at,
+    submitted_at: null,
+    updated_at: at,
+    completed_at: null,
+    next_check_at: new Date(now.getTime() + REQUEUE_AFTER_MS).toISOString(),
+    webhook: { status: callbackUrl ? 'pending' : 'none', attempts: 0 },
+    internal: {
+      version: 0,
+      body_hash: canonicalHash({ kind, request }),
+      callback_url: callbackUrl,
+      lease_until: null,
+      submit_uncertain: false,
+      webhook_event_id: null,
+      webhook_next_at: null,
+      chat: input.chat ? { ...input.chat, response_uses: 0 } : null,
+    },
+  };
+}
+
+/**
+ * Records a request once. A repeat with the same Idempotency-Key and the same body finds the
+ * first record (`replayed`); the same key with another body is a `conflict`.
+ */
+export async function recordRequest(
+  input: NewRequest,
+  deps: { store: RecordStore; placement: Placement; now: () => Date },
+): Promise<RecordOutcome> {
+  const record = newRecord(input, deps.placement, deps.now());
+  if (!('id' in record)) return { outcome: 'no-project', region: record.region };
+  const put = await deps.store.create(record);
+  if (put instanceof Error) return { outcome: 'unavailable', error: put };
+  if (put.created) return { outcome: 'created', record };
+  const same = put.existing.internal.body_hash === record.internal.body_hash && put.existing.tenant === record.tenant;
+  return { outcome: same ? 'replayed' : 'conflict', record: put.existing };
+}

@@ -1,0 +1,476 @@
+// The request lifecycle as one pure function: (record, event, settings) → (record, effects) or a
+// rejection. No clock, no I/O: the worker and poller read a record, call `decide`, store the new
+// record conditionally on the version they read (the store bumps `version`), then run the effects.
+//
+// Decisions worth knowing:
+// - `attempts` counts every IMS submission POST (accepted, refused, unavailable, outcome unknown);
+//   the cap on `ims-unavailable` / `ims-outcome-unknown` retries is on this count.
+// - A re-claim of a `submitting` record whose lease lapsed sets `submit_uncertain`: the previous
+//   holder may have sent its POST before it vanished, so the next submission looks first.
+// - `next_check_at` is when a poller sweep should next look at the record. After a terminal
+//   outcome the caller delivers the webhook at once (`send-webhook` effect), so a sweep only looks
+//   after `sweepLeaseMs` (that delivery's lease); `internal.webhook_next_at` is when it was due.
+// - A capture with `then_export` that succeeds first creates its export child
+//   (`create-child-export`, idempotent by its key); its webhook and chat message wait for
+//   `child-created`, so the capture's event carries `child_id` and the child sends its own
+//   `image.export.*` event with `parent_id`. Cancelled requests send no webhook (contract 6 has no type for them).
+import { z } from 'zod';
+import { webhookEventId } from '../webhooks/event.js';
+import { WEBHOOK_RETRY_DELAYS_MS } from '../webhooks/schedule.js';
+import { checkBackoff, dueAt, nextCheckDelayMs } from './backoff.js';
+import { REQUEUE_AFTER_MS } from './intake.js';
+import type { RequestError, RequestStatus, StoredRequest } from './record.js';
+
+const HOUR_MS = 3_600_000;
+
+/** Timings, parsed once with the configuration. */
+export const lifecycleTimings = z.object({
+  /** How long a worker holds a record it claimed for submission before another may re-claim it. */
+  submitLeaseMs: z.number().int().positive().default(300_000),
+  /** How long an immediate webhook delivery or child creation holds the record before a sweep retries it. */
+  sweepLeaseMs: z.number().int().positive().default(60_000),
+  /** How long a re-queued request may wait past its delay before the poller enqueues it again. */
+  queuedSafetyMs: z.number().int().positive().default(REQUEUE_AFTER_MS),
+  /** The first status query of a job, after the submission. */
+  firstCheckDelayMs: z.number().int().positive().default(10_000),
+  checkBackoff: checkBackoff.prefault({}),
+  /** A job still running this long after its submission is failed with source `timeout`. */
+  jobDeadlineMs: z.number().int().positive().default(24 * HOUR_MS),
+  /** Delays before re-submitting after IMS was unavailable or silent, by attempt; the last repeats. SQS delays stop at 900 s. */
+  imsRetryDelaysSeconds: z.array(z.number().int().min(0).max(900)).min(1).default([10, 30, 60, 120, 300, 600, 900]),
+  /** Submission POSTs after which an unavailable IMS or an unknown outcome fails the request. */
+  maxSubmitAttempts: z.number().int().min(1).default(8),
+  /** Delays between webhook deliveries after each failed one; when spent, `webhook.status` is `failed`. */
+  webhookRetryDelaysMs: z.array(z.number().int().min(0)).default([...WEBHOOK_RETRY_DELAYS_MS]),
+});
+export type LifecycleTimings = z.infer<typeof lifecycleTimings>;
+
+export const lifecycleSettings = lifecycleTimings.extend({
+  /** The request has a callback_url or its tenant a default one; without, `webhook.status` is `none`. */
+  hasWebhookTarget: z.boolean(),
+});
+export type LifecycleSettings = z.infer<typeof lifecycleSettings>;
+
+export const DEFAULT_LIFECYCLE_TIMINGS: LifecycleTimings = lifecycleTimings.parse({});
+
+export type ImsJobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
+
+/** What happened to a request; `at` is when, and the only time `decide` knows. */
+export type LifecycleEvent = { at: Date } & (
+  | { type: 'claim-submission' }
+  | { type: 'ims-accepted'; jobId: string }
+  | { type: 'ims-refused'; code: string | null; message: string }
+  | { type: 'ims-unavailable'; message: string; code?: string | null; retryAfterSeconds?: number | null }
+  | { type: 'ims-outcome-unknown'; message: string }
+  /** A re-submission found the image the first, unanswered one created (imports and captures). */
+  | { type: 'image-found'; imageId: string; jobId?: string | null; active: boolean }
+  | {
+      type: 'job-status';
+      status: ImsJobStatus;
+      /** The job the answer is about; when given, an answer about another job is stale. */
+      jobId?: string;
+      progress?: number | null;
+      imageId?: string | null;
+      errorCode?: string | null;
+      failReason?: string | null;
+    }
+  | { type: 'deadline-passed' }
+  | { type: 'webhook-result'; ok: boolean; message?: string }
+  | { type: 'cancel' }
+  | { type: 'child-created'; childId: string }
+);
+export type LifecycleEventType = LifecycleEvent['type'];
+
+/** What the caller must do once the new record is stored. */
+export type Effect =
+  /** Submit to IMS; with `lookFirst`, first find an image the last attempt made (imports, captures). */
+  | { type: 'submit-to-ims'; lookFirst: boolean }
+  | { type: 'requeue'; delaySeconds: number }
+  | { type: 'send-webhook'; eventId: string }
+  /** Record the export of a captured image as a child request; `idempotencyKey` makes a retry find the same child. */
+  | { type: 'create-child-export'; parentId: string; idempotencyKey: string; params: Record<string, unknown> }
+  | { type: 'notify-chat' };
+
+export type RejectReason = 'not-allowed' | 'stale' | 'duplicate';
+
+export type Decision =
+  | { ok: true; record: StoredRequest; effects: Effect[] }
+  | { ok: false; reason: RejectReason; status: RequestStatus; detail: string };
+
+/** Where a status stands on the one-way road: an event meant for an earlier stage is stale, for a later one not allowed. */
+const STAGE: Record<RequestStatus, number> = { queued: 0, submitting: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3 };
+
+type Event<T extends LifecycleEventType> = Extract<LifecycleEvent, { type: T }>;
+type Accepted = Extract<Decision, { ok: true }>;
+
+export function decide(record: StoredRequest, event: LifecycleEvent, settings: LifecycleSettings): Decision {
+  switch (event.type) {
+    case 'claim-submission':
+      return claimSubmission(record, event, settings);
+    case 'ims-accepted':
+      return imsAccepted(record, event, settings);
+    case 'ims-refused':
+      return imsRefused(record, event, settings);
+    case 'ims-unavailable':
+    case 'ims-outcome-unknown':
+      return submitFailed(record, event, settings);
+    case 'image-found':
+      return imageFound(record, event, settings);
+    case 'job-status':
+      return jobStatus(record, event, settings);
+    case 'deadline-passed':
+      return deadlinePassed(record, event, settings);
+    case 'webhook-result':
+      return webhookResult(record, event, settings);
+    case 'cancel':
+      return cancel(record, event);
+    case 'child-created':
+      return childCreated(record, event, settings);
+  }
+}
+
+/** The export child a capture still has to create, or null when it has none to create (now). */
+export function pendingChildExport(record: StoredRequest): Extract<Effect, { type: 'create-child-export' }> | null {
+  if (record.kind !== 'capture' || record.status !== 'succeeded' || record.child_id !== null) return null;
+  const thenExport = record.params.then_export;
+  if (!isObject(thenExport) || record.image_id === null) return null;
+  return {
+    type: 'create-child-export',
+    parentId: record.id,
+    idempotencyKey: `then_export:${record.id}`,
+    params: { ...thenExport, image_id: record.image_id },
+  };
+}
+
+/**
+ * What a poller sweep that claimed this due record must do for it after a terminal outcome: create
+ * a missing export child, or deliver the pending webhook. Running records need a status query instead.
+ */
+export function pendingAnnouncements(record: StoredRequest): Effect[] {
+  if (STAGE[record.status] < 3) return [];
+  const child = pendingChildExport(record);
+  if (child) return [child];
+  const eventId = record.internal.webhook_event_id;
+  return record.webhook.status === 'pending' && eventId !== null ? [{ type: 'send-webhook', eventId }] : [];
+}
+
+// ---- submission ----
+
+function claimSubmission(record: StoredRequest, event: Event<'claim-submission'>, settings: LifecycleSettings): Decision {
+  if (record.status === 'submitting') {
+    const lease = record.internal.lease_until;
+    if (lease !== null && Date.parse(lease) > event.at.getTime()) {
+      return reject(record, 'duplicate', `another worker holds the submission until ${lease}`);
+    }
+    // The previous holder may have sent its POST before it vanished: look before submitting again.
+    return claim(record, event.at, settings, true);
+  }
+  if (record.status !== 'queued') return outOfStage(record, 'submitting', 'claim-submission');
+  return claim(record, event.at, settings, record.internal.submit_uncertain);
+}
+
+function claim(record: StoredRequest, at: Date, settings: LifecycleSettings, uncertain: boolean): Accepted {
+  const leaseUntil = dueAt(at, settings.submitLeaseMs);
+  return accept(
+    {
+      ...record,
+      status: 'submitting',
+      updated_at: at.toISOString(),
+      // A lapsed lease makes the record due, so a lost queue message is noticed by the poller.
+      next_check_at: leaseUntil,
+      internal: { ...record.internal, lease_until: leaseUntil, submit_uncertain: uncertain },
+    },
+    [{ type: 'submit-to-ims', lookFirst: uncertain }],
+  );
+}
+
+function imsAccepted(record: StoredRequest, event: Event<'ims-accepted'>, settings: LifecycleSettings): Decision {
+  if (record.status === 'running' && record.ims_job_id === event.jobId) {
+    return reject(record, 'duplicate', `job ${event.jobId} is already recorded`);
+  }
+  if (record.status !== 'submitting') return outOfStage(record, 'submitting', 'ims-accepted');
+  return accept({
+    ...record,
+    status: 'running',
+    ims_job_id: event.jobId,
+    submitted_at: event.at.toISOString(),
+    attempts: record.attempts + 1,
+    error: null,
+    updated_at: event.at.toISOString(),
+    next_check_at: dueAt(event.at, settings.firstCheckDelayMs),
+    internal: { ...record.internal, lease_until: null, submit_uncertain: false },
+  });
+}
+
+function imsRefused(record: StoredRequest, event: Event<'ims-refused'>, settings: LifecycleSettings): Decision {
+  if (record.status !== 'submitting') return outOfStage(record, 'submitting', 'ims-refused');
+  const counted = { ...record, attempts: record.attempts + 1 };
+  // IMS refuses a second export onto the object the first, unanswered submission already wrote.
+  if (record.kind === 'export' && record.internal.submit_uncertain && event.code === 'IMG.0070') {
+    return complete(counted, event.at, settings, { status: 'succeeded', image_id: sourceImageId(record), progress: 100 });
+  }
+  return complete(counted, event.at, settings, {
+    status: 'failed',
+    error: { code: event.code ?? 'IMS_REFUSED', message: event.message, source: 'ims' },
+  });
+}
+
+function submitFailed(
+  record: StoredRequest,
+  event: Event<'ims-unavailable'> | Event<'ims-outcome-unknown'>,
+  settings: LifecycleSettings,
+): Decision {
+  if (record.status !== 'submitting') return outOfStage(record, 'submitting', event.type);
+  const attempts = record.attempts + 1;
+  const unknown = event.type === 'ims-outcome-unknown';
+  const counted = { ...record, attempts };
+  if (attempts >= settings.maxSubmitAttempts) {
+    const error: RequestError = unknown
+      ? { code: 'IMS_OUTCOME_UNKNOWN', message: event.message, source: 'internal' }
+      : event.code
+        ? { code: event.code, message: event.message, source: 'ims' }
+        : { code: 'IMS_UNAVAILABLE', message: event.message, source: 'internal' };
+    return complete(counted, event.at, settings, { status: 'failed', error });
+  }
+  const delays = settings.imsRetryDelaysSeconds;
+  const scheduled = delays[Math.min(attempts, delays.length) - 1] ?? 900;
+  const retryAfter = event.type === 'ims-unavailable' ? (event.retryAfterSeconds ?? 0) : 0;
+  const delaySeconds = Math.min(900, Math.max(scheduled, Math.ceil(retryAfter)));
+  return accept(
+    {
+      ...counted,
+      status: 'queued',
+      updated_at: event.at.toISOString(),
+      next_check_at: dueAt(event.at, delaySeconds * 1000 + settings.queuedSafetyMs),
+      internal: { ...record.internal, lease_until: null, submit_uncertain: record.internal.submit_uncertain || unknown },
+    },
+    [{ type: 'requeue', delaySeconds }],
+  );
+}
+
+function imageFound(record: StoredRequest, event: Event<'image-found'>, settings: LifecycleSettings): Decision {
+  if (record.kind === 'export') return reject(record, 'not-allowed', 'an export creates no image to find');
+  if ((record.status === 'running' || record.status === 'succeeded') && record.image_id === event.imageId) {
+    return reject(record, 'duplicate', `image ${event.imageId} is already recorded`);
+  }
+  if (record.status !== 'submitting') return outOfStage(record, 'submitting', 'image-found');
+  const running: StoredRequest = {
+    ...record,
+    status: 'running',
+    ims_job_id: event.jobId ?? record.ims_job_id,
+    image_id: event.imageId,
+    submitted_at: record.submitted_at ?? event.at.toISOString(),
+    error: null,
+    updated_at: event.at.toISOString(),
+    next_check_at: dueAt(event.at, settings.firstCheckDelayMs),
+    internal: { ...record.internal, lease_until: null, submit_uncertain: false },
+  };
+  if (event.active) return complete(running, event.at, settings, { status: 'succeeded', progress: 100 });
+  return accept(running);
+}
+
+// ---- the running job ----
+
+function jobStatus(record: StoredRequest, event: Event<'job-status'>, settings: LifecycleSettings): Decision {
+  if (event.jobId !== undefined && record.ims_job_id !== null && event.jobId !== record.ims_job_id) {
+    return reject(record, 'stale', `status of job ${event.jobId}, but the request follows job ${record.ims_job_id}`);
+  }
+  if (record.status === 'succeeded' && event.status === 'SUCCESS') return reject(record, 'duplicate', 'success already recorded');
+  if (record.status === 'failed' && event.status === 'FAIL' && record.error?.source === 'ims') {
+    return reject(record, 'duplicate', 'failure already recorded');
+  }
+  if (record.status !== 'running') return outOfStage(record, 'running', `job-status ${event.status}`);
+
+  if (event.status === 'FAIL') {
+    return complete(record, event.at, settings, {
+      status: 'failed',
+      error: {
+        code: event.errorCode ?? 'IMS_JOB_FAILED',
+        message: event.failReason ?? 'IMS reported the job as failed without a reason',
+        source: 'ims',
+      },
+    });
+  }
+  if (event.status === 'SUCCESS') {
+    const imageId = record.kind === 'export' ? sourceImageId(record) : (event.imageId ?? record.image_id);
+    if (imageId === null) {
+      return complete(record, event.at, settings, {
+        status: 'failed',
+        error: { code: 'IMAGE_ID_MISSING', message: `IMS job ${record.ims_job_id ?? ''} succeeded without naming its image`, source: 'internal' },
+      });
+    }
+    return complete(record, event.at, settings, { status: 'succeeded', image_id: imageId, progress: 100 });
+  }
+
+  const deadline = deadlineOf(record, settings);
+  if (event.at.getTime() >= deadline) return timedOut(record, event.at, settings);
+  const startedAt = Date.parse(record.submitted_at ?? record.created_at);
+  const delay = nextCheckDelayMs(event.at.getTime() - startedAt, settings.checkBackoff);
+  return accept({
+    ...record,
+    progress: mergedProgress(record.progress, event.progress),
+    updated_at: event.at.toISOString(),
+    // Never sleep past the deadline: the check at the deadline fails the request.
+    next_check_at: new Date(Math.min(event.at.getTime() + delay, deadline)).toISOString(),
+    internal: { ...record.internal, lease_until: null },
+  });
+}
+
+function deadlinePassed(record: StoredRequest, event: Event<'deadline-passed'>, settings: LifecycleSettings): Decision {
+  if (record.status !== 'running') return outOfStage(record, 'running', 'deadline-passed');
+  const deadline = deadlineOf(record, settings);
+  if (event.at.getTime() < deadline) {
+    return reject(record, 'not-allowed', `the job's deadline is ${new Date(deadline).toISOString()}`);
+  }
+  return timedOut(record, event.at, settings);
+}
+
+function timedOut(record: StoredRequest, at: Date, settings: LifecycleSettings): Decision {
+  const hours = Math.round((settings.jobDeadlineMs / HOUR_MS) * 10) / 10;
+  return complete(record, at, settings, {
+    status: 'failed',
+    error: {
+      code: 'JOB_DEADLINE',
+      message: `IMS job ${record.ims_job_id ?? '(unknown)'} did not finish within ${hours} h`,
+      source: 'timeout',
+    },
+  });
+}
+
+// ---- outcomes and their announcements ----
+
+type Outcome = { status: 'succeeded' | 'failed' } & Partial<Pick<StoredRequest, 'image_id' | 'progress' | 'error'>>;
+
+/** A terminal outcome: its record, then the child export or the announcements. */
+function complete(record: StoredRequest, at: Date, settings: LifecycleSettings, outcome: Outcome): Accepted {
+  const done: StoredRequest = {
+    ...record,
+    ...outcome,
+    error: outcome.status === 'failed' ? (outcome.error ?? null) : null,
+    completed_at: at.toISOString(),
+    updated_at: at.toISOString(),
+    internal: { ...record.internal, lease_until: null, submit_uncertain: false },
+  };
+  const child = pendingChildExport(done);
+  if (!child) return announce(done, at, settings);
+  const holdUntil = dueAt(at, settings.sweepLeaseMs);
+  return accept(
+    {
+      ...done,
+      webhook: { status: settings.hasWebhookTarget ? 'pending' : 'none', attempts: 0 },
+      next_check_at: holdUntil,
+      internal: { ...done.internal, lease_until: holdUntil, webhook_event_id: null, webhook_next_at: null },
+    },
+    [child],
+  );
+}
+
+/** Starts the webhook (and chat message) of a finished record. */
+function announce(record: StoredRequest, at: Date, settings: LifecycleSettings): Accepted {
+  const chat: Effect[] = record.internal.chat ? [{ type: 'notify-chat' }] : [];
+  if (!settings.hasWebhookTarget || (record.status !== 'succeeded' && record.status !== 'failed')) {
+    return accept(
+      {
+        ...record,
+        webhook: { status: 'none', attempts: 0 },
+        next_check_at: null,
+        internal: { ...record.internal, lease_until: null, webhook_event_id: null, webhook_next_at: null },
+      },
+      chat,
+    );
+  }
+  const eventId = webhookEventId(record.id, record.status);
+  const holdUntil = dueAt(at, settings.sweepLeaseMs);
+  return accept(
+    {
+      ...record,
+      webhook: { status: 'pending', attempts: 0 },
+      next_check_at: holdUntil,
+      internal: { ...record.internal, lease_until: holdUntil, webhook_event_id: eventId, webhook_next_at: at.toISOString() },
+    },
+    [{ type: 'send-webhook', eventId }, ...chat],
+  );
+}
+
+function childCreated(record: StoredRequest, event: Event<'child-created'>, settings: LifecycleSettings): Decision {
+  if (record.kind !== 'capture' || !isObject(record.params.then_export)) {
+    return reject(record, 'not-allowed', 'only a capture with then_export has an export child');
+  }
+  if (record.child_id === event.childId) return reject(record, 'duplicate', `child ${event.childId} is already recorded`);
+  if (record.child_id !== null) return reject(record, 'stale', `the request already has child ${record.child_id}`);
+  if (record.status !== 'succeeded') return reject(record, 'not-allowed', `a ${record.status} capture has no image to export`);
+  return announce({ ...record, child_id: event.childId, updated_at: event.at.toISOString() }, event.at, settings);
+}
+
+function webhookResult(record: StoredRequest, event: Event<'webhook-result'>, settings: LifecycleSettings): Decision {
+  if (STAGE[record.status] < 3) return reject(record, 'not-allowed', `a ${record.status} request has no webhook yet`);
+  if (record.webhook.status === 'delivered' || record.webhook.status === 'failed') {
+    return reject(record, 'duplicate', `the webhook is already ${record.webhook.status}`);
+  }
+  if (record.webhook.status === 'none' || record.internal.webhook_event_id === null) {
+    return reject(record, 'not-allowed', 'no webhook was sent for this request');
+  }
+  const attempts = record.webhook.attempts + 1;
+  const retryIn = event.ok ? undefined : settings.webhookRetryDelaysMs[attempts - 1];
+  const nextAt = retryIn === undefined ? null : dueAt(event.at, retryIn);
+  return accept({
+    ...record,
+    webhook: { status: event.ok ? 'delivered' : nextAt === null ? 'failed' : 'pending', attempts },
+    updated_at: event.at.toISOString(),
+    next_check_at: nextAt,
+    internal: { ...record.internal, lease_until: null, webhook_next_at: nextAt },
+  });
+}
+
+function cancel(record: StoredRequest, event: Event<'cancel'>): Decision {
+  if (record.status === 'cancelled') return reject(record, 'duplicate', 'the request is already cancelled');
+  if (record.status !== 'queued') {
+    return reject(record, 'not-allowed', `a ${record.status} request cannot be cancelled: only queued ones can (IMS has no cancel)`);
+  }
+  return accept({
+    ...record,
+    status: 'cancelled',
+    updated_at: event.at.toISOString(),
+    completed_at: event.at.toISOString(),
+    next_check_at: null,
+    webhook: { status: 'none', attempts: 0 },
+    internal: { ...record.internal, lease_until: null, webhook_event_id: null, webhook_next_at: null },
+  });
+}
+
+// ---- small pieces ----
+
+function accept(record: StoredRequest, effects: Effect[] = []): Accepted {
+  return { ok: true, record, effects };
+}
+
+function reject(record: StoredRequest, reason: RejectReason, detail: string): Decision {
+  return { ok: false, reason, status: record.status, detail };
+}
+
+function outOfStage(record: StoredRequest, expected: RequestStatus, what: string): Decision {
+  return STAGE[record.status] > STAGE[expected]
+    ? reject(record, 'stale', `${what} arrived after the request became ${record.status}`)
+    : reject(record, 'not-allowed', `${what} needs a ${expected} request, this one is ${record.status}`);
+}
+
+function deadlineOf(record: StoredRequest, settings: LifecycleSettings): number {
+  return Date.parse(record.submitted_at ?? record.created_at) + settings.jobDeadlineMs;
+}
+
+/** Progress only moves forward and stays within 0–100; a missing report keeps the last one. */
+function mergedProgress(previous: number | null, reported: number | null | undefined): number | null {
+  if (reported === null || reported === undefined || !Number.isFinite(reported)) return previous;
+  const clamped = Math.min(100, Math.max(0, reported));
+  return previous === null ? clamped : Math.max(previous, clamped);
+}
+
+/** An export's image is its source image. */
+function sourceImageId(record: StoredRequest): string | null {
+  const id = record.params.image_id;
+  return typeof id === 'string' ? id : record.image_id;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

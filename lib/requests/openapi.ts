@@ -1,0 +1,210 @@
+// The OpenAPI 3.1 document of the HTTP API (contract section 2), generated from the zod schemas
+// so that it cannot drift from what intake validates.
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
+import { requestRecord } from './record.js';
+import { PROBLEM_CONTENT_TYPE, problemDetails } from './problems.js';
+import {
+  captureRequest,
+  exportRequest,
+  exportTarget,
+  healthStatus,
+  idempotencyKey,
+  importRequest,
+  listQuery,
+  requestList,
+  slashCommandForm,
+  slashCommandReply,
+} from './schemas.js';
+
+type OpenApiDocument = ReturnType<typeof createDocument>;
+
+const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+
+const problemResponse = (id: string, description: string): ZodOpenApiResponseObject => ({
+  id,
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: problemDetails } },
+});
+
+const problems = {
+  400: problemResponse('MalformedJson', 'The body is not valid JSON (type .../problems/malformed-json).'),
+  401: problemResponse('Unauthorized', 'No API key, or an unknown one (type .../problems/unauthorized).'),
+  404: problemResponse('NotFound', 'No such request for this tenant (type .../problems/not-found).'),
+  409: problemResponse('Conflict', 'The request already reached IMS, which cannot cancel it (type .../problems/conflict).'),
+  413: problemResponse('PayloadTooLarge', 'The body is over 64 KiB (type .../problems/payload-too-large).'),
+  415: problemResponse('UnsupportedMediaType', 'The body is not application/json (type .../problems/unsupported-media-type).'),
+  422: problemResponse(
+    'ValidationFailed',
+    'The body breaks a rule, with one entry per field in `errors` (type .../problems/validation), or the Idempotency-Key was used with another body (type .../problems/idempotency-key-reused).',
+  ),
+  429: problemResponse('RateLimited', 'The tenant\'s rate limit is exhausted; see Retry-After (type .../problems/rate-limited).'),
+  500: problemResponse('InternalError', 'Something failed on our side; the answer carries no internals (type .../problems/internal).'),
+} as const;
+
+const recordResponse = (description: string): ZodOpenApiResponseObject => ({ description, content: json(requestRecord) });
+
+const requestIdParam = z.object({ id: z.string().min(1).describe('request id, e.g. req_01J...') });
+
+function submitOperation(kind: 'export' | 'import' | 'capture', schema: z.ZodType, summary: string): ZodOpenApiOperationObject {
+  return {
+    operationId: `create${kind[0]?.toUpperCase()}${kind.slice(1)}`,
+    tags: ['requests'],
+    summary,
+    requestParams: { header: z.object({ 'Idempotency-Key': idempotencyKey.optional() }) },
+    requestBody: { required: true, content: json(schema) },
+    responses: {
+      200: recordResponse('A repeat with the same Idempotency-Key and body: the request made the first time.'),
+      202: {
+        description: 'Accepted and queued; the record of the new request.',
+        headers: z.object({ Location: z.string().describe('/v1/requests/{id} of the new request') }),
+        content: json(requestRecord),
+      },
+      400: problems[400],
+      401: problems[401],
+      413: problems[413],
+      415: problems[415],
+      422: problems[422],
+      429: problems[429],
+      500: problems[500],
+    },
+  };
+}
+
+function buildDocument(): OpenApiDocument {
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'ims-transfer',
+      version: '1.0.0',
+      description:
+        'Moves VM images in and out of the Image Management Service (IMS) of Open Telekom Cloud / Huawei Cloud. ' +
+        'A request is accepted at once (202), submitted to IMS once, watched until IMS finishes, and reported by a signed webhook. ' +
+        'Errors are application/problem+json (RFC 9457) with a stable `type` URI under https://ims-transfer.dev/problems/.',
+    },
+    security: [{ bearerAuth: [] }],
+    tags: [
+      { name: 'requests', description: 'image exports, imports and captures' },
+      { name: 'service', description: 'health and this document' },
+      { name: 'chatops', description: 'Slack and Mattermost slash commands' },
+    ],
+    paths: {
+      '/v1/exports': { post: submitOperation('export', exportRequest, 'Export an image to OBS') },
+      '/v1/imports': { post: submitOperation('import', importRequest, 'Import an image file from OBS') },
+      '/v1/captures': { post: submitOperation('capture', captureRequest, 'Capture an ECS as an image') },
+      '/v1/requests': {
+        get: {
+          operationId: 'listRequests',
+          tags: ['requests'],
+          summary: 'List the tenant\'s requests, newest first',
+          requestParams: { query: listQuery },
+          responses: {
+            200: { description: 'One page; pass next_cursor as cursor for the next (null on the last page).', content: json(requestList) },
+            401: problems[401],
+            422: problems[422],
+            429: problems[429],
+            500: problems[500],
+          },
+        },
+      },
+      '/v1/requests/{id}': {
+        get: {
+          operationId: 'getRequest',
+          tags: ['requests'],
+          summary: 'Get one request',
+          requestParams: { path: requestIdParam },
+          responses: {
+            200: recordResponse('The request record.'),
+            401: problems[401],
+            404: problems[404],
+            429: problems[429],
+            500: problems[500],
+          },
+        },
+        delete: {
+          operationId: 'cancelRequest',
+          tags: ['requests'],
+          summary: 'Cancel a request that is still queued',
+          requestParams: { path: requestIdParam },
+          responses: {
+            200: recordResponse('Cancelled: the record, now with status "cancelled".'),
+            401: problems[401],
+            404: problems[404],
+            409: problems[409],
+            429: problems[429],
+            500: problems[500],
+          },
+        },
+      },
+      '/v1/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          tags: ['service'],
+          summary: 'This OpenAPI 3.1 document',
+          security: [],
+          responses: {
+            200: {
+              description: 'The OpenAPI document, generated from the validation schemas.',
+              content: json(z.record(z.string(), z.unknown()).describe('OpenAPI 3.1 document')),
+            },
+          },
+        },
+      },
+      '/v1/health': {
+        get: {
+          operationId: 'getHealth',
+          tags: ['service'],
+          summary: 'Liveness (no authentication)',
+          security: [],
+          responses: { 200: { description: 'The service is ready.', content: json(healthStatus) } },
+        },
+      },
+      '/v1/chatops/slack': {
+        post: {
+          operationId: 'slashCommand',
+          tags: ['chatops'],
+          summary: 'Slack or Mattermost slash command',
+          description:
+            'Verified by X-Slack-Signature (v0= HMAC-SHA256 of "v0:{timestamp}:{body}" with the signing secret; timestamps older than 5 minutes are refused) ' +
+            'or by the Mattermost token. Commands: export <image_id> <bucket:object> [qcow2|vhd|zvhd|vmdk|quick]; ' +
+            'import <bucket:object> <name> <min_disk> [os_version...]; capture <instance_id> <name>; status <request id>; list; help. ' +
+            'Answers within 3 seconds; the outcome is posted to response_url later.',
+          security: [],
+          requestParams: {
+            header: z.object({
+              'X-Slack-Signature': z.string().optional().describe('v0=<hex HMAC-SHA256> (Slack)'),
+              'X-Slack-Request-Timestamp': z.string().optional().describe('Unix seconds the signature covers (Slack)'),
+            }),
+          },
+          requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: slashCommandForm } } },
+          responses: {
+            200: { description: 'The immediate reply shown to the user.', content: json(slashCommandReply) },
+            401: problems[401],
+            415: problems[415],
+            500: problems[500],
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>; each key belongs to one tenant.' },
+      },
+      // Request bodies are input-only, so listing them here names them without an "Output" twin.
+      schemas: {
+        ExportRequest: exportRequest,
+        ImportRequest: importRequest,
+        CaptureRequest: captureRequest,
+        ExportTarget: exportTarget,
+      },
+    },
+  });
+}
+
+let cached: OpenApiDocument | undefined;
+
+/** The document, built on first use and kept for the life of the container. */
+export function openApiDocument(): OpenApiDocument {
+  cached ??= buildDocument();
+  return cached;
+}

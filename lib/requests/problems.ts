@@ -1,0 +1,85 @@
+// RFC 9457 problem details for every error the HTTP API answers (contract section 2).
+// `type` URIs are stable identifiers callers may switch on; they are documented, not fetched.
+import { z } from 'zod';
+import { fieldError, type FieldError } from './schemas.js';
+
+const PROBLEM_BASE = 'https://ims-transfer.dev/problems/';
+
+/** Every problem type the API answers with, and its fixed title. */
+export const PROBLEM_TYPES = {
+  'malformed-json': { status: 400, title: 'Malformed JSON' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  'not-found': { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  validation: { status: 422, title: 'Validation failed' },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+} as const;
+export type ProblemType = keyof typeof PROBLEM_TYPES;
+
+export const problemTypeUri = (type: ProblemType) => `${PROBLEM_BASE}${type}`;
+
+export const problemDetails = z
+  .object({
+    type: z.string().describe(`problem type URI, one of ${PROBLEM_BASE}{${Object.keys(PROBLEM_TYPES).join('|')}}`),
+    title: z.string().describe('short summary of the problem type; the same for every occurrence'),
+    status: z.number().int().min(400).max(599).describe('HTTP status code'),
+    detail: z.string().describe('what went wrong in this occurrence, for humans'),
+    errors: z.array(fieldError).optional().describe('validation failures, one per field that breaks a rule'),
+    instance: z.string().optional().describe('this occurrence (request path or correlation id)'),
+  })
+  .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details (application/problem+json)' });
+export type ProblemDetails = z.infer<typeof problemDetails>;
+
+/** The API Gateway HTTP API (payload 2.0) result shape. */
+export type HttpResult = { statusCode: number; headers: Record<string, string>; body: string };
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+type Options = { instance?: string; headers?: Record<string, string> };
+
+export function problem(type: ProblemType, detail: string, extra: { errors?: FieldError[] } & Options = {}): HttpResult {
+  const { status, title } = PROBLEM_TYPES[type];
+  const body: ProblemDetails = { type: problemTypeUri(type), title, status, detail };
+  if (extra.errors !== undefined) body.errors = extra.errors;
+  if (extra.instance !== undefined) body.instance = extra.instance;
+  return { statusCode: status, headers: { ...extra.headers, 'content-type': PROBLEM_CONTENT_TYPE }, body: JSON.stringify(body) };
+}
+
+export const malformedJson = (opts?: Options) => problem('malformed-json', 'The request body is not valid JSON.', opts);
+
+// Never echo the presented key: it may be a real key with a typo.
+export const unauthorized = (opts?: Options) =>
+  problem('unauthorized', 'A valid API key is required: Authorization: Bearer <api key>.', {
+    ...opts,
+    headers: { 'www-authenticate': 'Bearer', ...opts?.headers },
+  });
+
+export const notFound = (detail = 'No such resource.', opts?: Options) => problem('not-found', detail, opts);
+
+export const conflict = (detail: string, opts?: Options) => problem('conflict', detail, opts);
+
+export const payloadTooLarge = (limitBytes: number, opts?: Options) =>
+  problem('payload-too-large', `The request body is larger than ${limitBytes} bytes.`, opts);
+
+export const unsupportedMediaType = (opts?: Options) =>
+  problem('unsupported-media-type', 'The request body must be application/json.', opts);
+
+export const validationFailed = (errors: FieldError[], opts?: Options) =>
+  problem('validation', `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { ...opts, errors });
+
+export const idempotencyKeyReused = (opts?: Options) =>
+  problem('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', opts);
+
+export const rateLimited = (retryAfterSeconds?: number, opts?: Options) =>
+  problem('rate-limited', 'Too many requests for this tenant; retry later.', {
+    ...opts,
+    headers: { ...(retryAfterSeconds !== undefined ? { 'retry-after': String(Math.ceil(retryAfterSeconds)) } : {}), ...opts?.headers },
+  });
+
+// Internals (stack, messages of caught errors) stay in the logs; the caller gets a reference to quote.
+export const internalError = (opts?: Options) =>
+  problem('internal', 'Something went wrong on our side. Quote the instance when you report it.', opts);

@@ -1,0 +1,30 @@
+// The imperative shell around `decide`: apply an event to the stored record with an
+// optimistic-concurrency write, re-reading and re-deciding when another writer got there first.
+import type { RequestStore } from '../store/requests.js';
+import { decide, type Decision, type LifecycleEvent, type LifecycleTimings } from './lifecycle.js';
+import type { StoredRequest } from './record.js';
+
+const MAX_RACES = 4;
+
+export type TransitionStore = Pick<RequestStore, 'get' | 'save'>;
+
+/** Applies `event` to `record`; a stored record is the result only once the write succeeded. */
+export async function transition(
+  store: TransitionStore,
+  record: StoredRequest,
+  event: LifecycleEvent,
+  timings: LifecycleTimings,
+): Promise<Decision> {
+  let current = record;
+  for (let race = 0; ; race++) {
+    const decision = decide(current, event, { ...timings, hasWebhookTarget: current.internal.callback_url !== null });
+    if (!decision.ok) return decision;
+    const saved = await store.save(decision.record, current.internal.version);
+    if (saved instanceof Error) throw saved;
+    if (saved.saved) return { ok: true, record: saved.record, effects: decision.effects };
+    if (!saved.current || race >= MAX_RACES) {
+      return { ok: false, reason: 'stale', status: saved.current?.status ?? current.status, detail: 'the record changed concurrently' };
+    }
+    current = saved.current;
+  }
+}

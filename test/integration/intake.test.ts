@@ -1,0 +1,238 @@
+// The intake API end to end over real sockets: HTTP → local API Gateway stand-in → the real
+// intake handler → dynalite and fauxqs.
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { createIntakeHandler } from '../../handlers/intake.js';
+import { sqsClient } from '../../lib/aws.js';
+import { parseConfig } from '../../lib/config.js';
+import { buildApiDeps } from '../../lib/runtime.js';
+import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
+import { startHttpGateway, type LocalGateway } from '../../local/http-gateway.js';
+import { startLocalServices, type LocalServices } from '../../local/services.js';
+import type { ApiDeps } from '../../lib/api/routes.js';
+
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const IMAGE = '0f8a1f2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+const acmeKey = newApiKey();
+const otherKey = newApiKey();
+
+let services: LocalServices;
+let gateway: LocalGateway;
+let deps: ApiDeps;
+
+function settings(s: LocalServices, perMinute = 1000) {
+  return {
+    INTAKE_QUEUE_URL: s.queueUrl,
+    TABLE_NAME: s.tableName,
+    DYNAMODB_ENDPOINT: s.dynamoEndpoint,
+    SQS_ENDPOINT: s.sqsEndpoint,
+    AWS_REGION: s.region,
+    IMS_PROJECT_ID: PROJECT,
+    IMS_USER: 'u',
+    IMS_PASSWORD: 'p',
+    IMS_DOMAIN: 'd',
+    TENANTS: JSON.stringify([
+      { id: 'acme', api_key_sha256: [hashSecret(acmeKey)], webhook_secrets: [newWebhookSecret()], requests_per_minute: perMinute },
+      { id: 'other', api_key_sha256: [hashSecret(otherKey)], webhook_secrets: [newWebhookSecret()], requests_per_minute: 2 },
+    ]),
+  };
+}
+
+beforeAll(async () => {
+  services = await startLocalServices({ visibilityTimeoutSeconds: 1 });
+  deps = buildApiDeps(parseConfig(settings(services)));
+  gateway = await startHttpGateway({ handler: createIntakeHandler(() => deps) });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await services?.stop();
+});
+
+async function call(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key !== null) headers.authorization = `Bearer ${opts.key ?? acmeKey}`;
+  let body: string | undefined = opts.raw;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await request(`${gateway.url}${path}`, { method: method as 'GET', headers, body });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, json: text ? JSON.parse(text) : null };
+}
+
+async function drainQueue(): Promise<string[]> {
+  const sqs = sqsClient({ endpoint: services.sqsEndpoint, region: services.region });
+  const bodies: string[] = [];
+  for (;;) {
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: services.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    if (!got.Messages?.length) return bodies;
+    bodies.push(...got.Messages.map((m) => m.Body ?? ''));
+  }
+}
+
+const exportBody = (object = 'centos7.qcow2') => ({ image_id: IMAGE, bucket_url: `ims-image:${object}`, file_format: 'qcow2', client_ref: 'ticket-42' });
+
+describe('intake API', () => {
+  beforeEach(async () => {
+    await drainQueue();
+  });
+
+  it('answers health without a key', async () => {
+    const res = await call('GET', '/v1/health', { key: null });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ status: 'ok' });
+  });
+
+  it('serves the OpenAPI document without a key', async () => {
+    const res = await call('GET', '/v1/openapi.json', { key: null });
+    expect(res.status).toBe(200);
+    expect(res.json.openapi).toMatch(/^3\.1/);
+  });
+
+  it('accepts an export with 202, a Location, a queued record and one queue message', async () => {
+    const res = await call('POST', '/v1/exports', { body: exportBody() });
+    expect(res.status).toBe(202);
+    expect(res.headers.location).toBe(`/v1/requests/${res.json.id}`);
+    expect(res.json).toMatchObject({ kind: 'export', status: 'queued', tenant: 'acme', client_ref: 'ticket-42', region: 'eu-de', project_id: PROJECT });
+    expect(res.json.params).toEqual({ image_id: IMAGE, bucket_url: 'ims-image:centos7.qcow2', file_format: 'qcow2' });
+    expect(res.json).not.toHaveProperty('internal');
+    const messages = await drainQueue();
+    expect(messages.map((m) => JSON.parse(m))).toEqual([{ request_id: res.json.id }]);
+    const got = await call('GET', res.headers.location as string);
+    expect(got.status).toBe(200);
+    expect(got.json).toEqual(res.json);
+  });
+
+  it('accepts imports and captures', async () => {
+    const imp = await call('POST', '/v1/imports', { body: { name: 'centos-7', image_url: 'ims-image:centos7.qcow2', min_disk: 40 } });
+    expect(imp.status).toBe(202);
+    expect(imp.json.kind).toBe('import');
+    const cap = await call('POST', '/v1/captures', { body: { name: 'web-01-golden', instance_id: IMAGE } });
+    expect(cap.status).toBe(202);
+    expect(cap.json.kind).toBe('capture');
+    expect(await drainQueue()).toHaveLength(2);
+  });
+
+  it('answers an idempotent replay with the same request and sends no second message', async () => {
+    const headers = { 'idempotency-key': 'replay-1' };
+    const first = await call('POST', '/v1/exports', { body: exportBody('replay.qcow2'), headers });
+    const second = await call('POST', '/v1/exports', { body: { ...exportBody('replay.qcow2') }, headers });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    expect(second.json.id).toBe(first.json.id);
+    expect(await drainQueue()).toHaveLength(1);
+  });
+
+  it('refuses the same Idempotency-Key with another body with 422 and keeps the first request', async () => {
+    const headers = { 'idempotency-key': 'replay-2' };
+    const first = await call('POST', '/v1/exports', { body: exportBody('a.qcow2'), headers });
+    const second = await call('POST', '/v1/exports', { body: exportBody('b.qcow2'), headers });
+    expect(second.status).toBe(422);
+    expect(second.headers['content-type']).toBe('application/problem+json');
+    const stored = await call('GET', `/v1/requests/${first.json.id}`);
+    expect(stored.json.params.bucket_url).toBe('ims-image:a.qcow2');
+  });
+
+  it('answers each problem status with problem+json', async () => {
+    const noKey = await call('POST', '/v1/exports', { key: null, body: exportBody() });
+    expect(noKey.status).toBe(401);
+    const badKey = await call('GET', '/v1/requests', { key: newApiKey() });
+    expect(badKey.status).toBe(401);
+    const malformed = await call('POST', '/v1/exports', { raw: '{"image_id":', headers: { 'content-type': 'application/json' } });
+    expect(malformed.status).toBe(400);
+    const notJson = await call('POST', '/v1/exports', { raw: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(notJson.status).toBe(415);
+    const tooBig = await call('POST', '/v1/imports', { body: { name: 'x', image_url: 'ims-image:a', min_disk: 40, description: 'x'.repeat(70_000) } });
+    expect(tooBig.status).toBe(413);
+    const invalid = await call('POST', '/v1/exports', { body: { image_id: IMAGE, bucket_url: 'ims-image:a.qcow2', file_format: 'raw' } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.json.errors).toEqual([expect.objectContaining({ path: 'file_format' })]);
+    const unknown = await call('GET', '/v1/requests/req_00000000000000000000000000');
+    expect(unknown.status).toBe(404);
+    const noRoute = await call('GET', '/v1/nothing');
+    expect(noRoute.status).toBe(404);
+    for (const r of [noKey, badKey, malformed, notJson, tooBig, invalid, unknown]) {
+      expect(r.headers['content-type']).toBe('application/problem+json');
+      expect(r.json).toMatchObject({ type: expect.stringContaining('/problems/'), title: expect.any(String), status: r.status, detail: expect.any(String) });
+    }
+    expect(await drainQueue()).toHaveLength(0);
+  });
+
+  it("hides another tenant's request behind a 404", async () => {
+    const mine = await call('POST', '/v1/exports', { body: exportBody('mine.qcow2') });
+    const theirs = await call('GET', `/v1/requests/${mine.json.id}`, { key: otherKey });
+    expect(theirs.status).toBe(404);
+    const cancel = await call('DELETE', `/v1/requests/${mine.json.id}`, { key: otherKey });
+    expect(cancel.status).toBe(404);
+    const list = await call('GET', '/v1/requests', { key: otherKey });
+    expect(list.json.items.map((r: { id: string }) => r.id)).not.toContain(mine.json.id);
+  });
+
+  it('lists newest first across pages with a cursor, and filters by kind', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await call('POST', '/v1/captures', { body: { name: `page-${i}`, instance_id: IMAGE } })).json.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof call>> = await call('GET', `/v1/requests?kind=capture&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.json.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.json.items.map((r: { id: string; kind: string }) => r.id));
+      cursor = page.json.next_cursor;
+    } while (cursor);
+    const mine = seen.filter((id) => ids.includes(id));
+    expect(mine).toEqual([...ids].reverse());
+    const bad = await call('GET', '/v1/requests?limit=0');
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors[0].path).toBe('limit');
+  });
+
+  it('cancels a queued request, and answers 409 once it has reached IMS', async () => {
+    const queued = await call('POST', '/v1/exports', { body: exportBody('cancel.qcow2') });
+    const cancelled = await call('DELETE', `/v1/requests/${queued.json.id}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.json.status).toBe('cancelled');
+    expect((await call('DELETE', `/v1/requests/${queued.json.id}`)).status).toBe(200);
+
+    const other = await call('POST', '/v1/exports', { body: exportBody('running.qcow2') });
+    const stored = await deps.store.get(other.json.id);
+    if (!stored || stored instanceof Error) throw new Error('record missing');
+    const running = { ...stored, status: 'running' as const, ims_job_id: 'edc89b490d7d4392898e19b2deb34797' };
+    const saved = await deps.store.save(running, stored.internal.version);
+    expect(saved).toMatchObject({ saved: true });
+    const refused = await call('DELETE', `/v1/requests/${other.json.id}`);
+    expect(refused.status).toBe(409);
+    expect((await call('GET', `/v1/requests/${other.json.id}`)).json.status).toBe('running');
+  });
+
+  it('limits a tenant to its requests per minute with 429 and Retry-After', async () => {
+    const statuses: number[] = [];
+    let retryAfter: unknown;
+    for (let i = 0; i < 3; i++) {
+      const res = await call('POST', '/v1/captures', { key: otherKey, body: { name: `rate-${i}`, instance_id: IMAGE } });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers['retry-after'];
+    }
+    // The limit is 2 a minute; a minute boundary between calls may reset the window once.
+    expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(2);
+    if (statuses.includes(429)) expect(Number(retryAfter)).toBeGreaterThan(0);
+    else expect(statuses).toEqual([202, 202, 202]);
+  });
+
+  it('answers 500 without internals when the store fails', async () => {
+    const broken = buildApiDeps(parseConfig({ ...settings(services), TABLE_NAME: 'no-such-table' }));
+    const brokenGateway = await startHttpGateway({ handler: createIntakeHandler(() => broken) });
+    try {
+      const res = await request(`${brokenGateway.url}/v1/requests/req_00000000000000000000000000`, { headers: { authorization: `Bearer ${acmeKey}` } });
+      const body = await res.body.text();
+      expect(res.statusCode).toBe(500);
+      expect(body).not.toMatch(/no-such-table|ResourceNotFound|stack/i);
+      expect(JSON.parse(body).instance).toEqual(expect.any(String));
+    } finally {
+      await brokenGateway.close();
+    }
+  });
+});

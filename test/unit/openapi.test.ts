@@ -1,0 +1,141 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../lib/requests/openapi.js';
+import {
+  PROBLEM_TYPES,
+  conflict,
+  idempotencyKeyReused,
+  internalError,
+  malformedJson,
+  notFound,
+  payloadTooLarge,
+  problemDetails,
+  rateLimited,
+  unauthorized,
+  unsupportedMediaType,
+  validationFailed,
+} from '../../lib/requests/problems.js';
+
+type Operation = { security?: unknown[]; parameters?: { in: string; name: string }[]; responses: Record<string, unknown> };
+
+const doc = openApiDocument();
+const paths = doc.paths as Record<string, Record<string, Operation>>;
+const operation = (method: string, path: string): Operation => {
+  const op = paths[path]?.[method];
+  if (!op) throw new Error(`${method.toUpperCase()} ${path} is not in the document`);
+  return op;
+};
+
+describe('the OpenAPI document', () => {
+  it('is valid OpenAPI 3.1', async () => {
+    // validate() dereferences in place: give it a copy so the cached document stays intact.
+    const result = await validate(structuredClone(doc) as Parameters<typeof validate>[0]);
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
+    expect(doc.openapi).toBe('3.1.0');
+  });
+
+  it('is built once and then served from the cache', () => {
+    expect(openApiDocument()).toBe(doc);
+  });
+
+  it.each([
+    ['post', '/v1/exports'],
+    ['post', '/v1/imports'],
+    ['post', '/v1/captures'],
+    ['get', '/v1/requests/{id}'],
+    ['get', '/v1/requests'],
+    ['delete', '/v1/requests/{id}'],
+    ['get', '/v1/openapi.json'],
+    ['get', '/v1/health'],
+    ['post', '/v1/chatops/slack'],
+  ])('lists %s %s', (method, path) => {
+    expect(operation(method, path).responses).toBeDefined();
+  });
+
+  it('takes an Idempotency-Key header on every submission', () => {
+    for (const path of ['/v1/exports', '/v1/imports', '/v1/captures']) {
+      expect(operation('post', path).parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'Idempotency-Key' }));
+    }
+  });
+
+  it('filters the list by status, kind, limit and cursor', () => {
+    const names = operation('get', '/v1/requests').parameters?.filter((p) => p.in === 'query').map((p) => p.name);
+    expect(names?.sort()).toEqual(['cursor', 'kind', 'limit', 'status']);
+  });
+
+  it('names the request, record and problem schemas as components', () => {
+    const schemas = doc.components?.schemas ?? {};
+    for (const id of ['ExportRequest', 'ImportRequest', 'CaptureRequest', 'ExportTarget', 'RequestRecord', 'RequestList', 'ProblemDetails', 'FieldError'])
+      expect(schemas, id).toHaveProperty(id);
+  });
+
+  it('answers submissions with the request record and a Location header', () => {
+    const accepted = operation('post', '/v1/exports').responses['202'];
+    expect(accepted).toMatchObject({
+      headers: { Location: expect.anything() },
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/RequestRecord' } } },
+    });
+  });
+
+  it('documents every error status of the contract as problem+json', () => {
+    const statuses = new Set(
+      Object.values(paths).flatMap((item) => Object.values(item).flatMap((op) => Object.keys(op.responses).filter((s) => s >= '400'))),
+    );
+    expect([...statuses].sort()).toEqual(['400', '401', '404', '409', '413', '415', '422', '429', '500']);
+    for (const response of Object.values(doc.components?.responses ?? {}))
+      expect(response).toMatchObject({ content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } } });
+  });
+
+  it('requires the bearer key except on health, the document itself and chatops', () => {
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(operation('get', '/v1/health').security).toEqual([]);
+    expect(operation('post', '/v1/chatops/slack').security).toEqual([]);
+    expect(operation('get', '/v1/requests').security).toBeUndefined();
+  });
+
+  it('carries the IMS limits of the request fields', () => {
+    const importSchema = doc.components?.schemas?.ImportRequest as { properties: Record<string, Record<string, unknown>>; additionalProperties?: unknown };
+    expect(importSchema.properties.name).toMatchObject({ maxLength: 128, description: expect.any(String) });
+    expect(importSchema.properties.description).toMatchObject({ maxLength: 1024 });
+    expect(importSchema.additionalProperties).toBe(false);
+    for (const [field, schema] of Object.entries(importSchema.properties)) expect(schema, field).toHaveProperty('description');
+  });
+});
+
+describe('problem details', () => {
+  const cases = [
+    ['malformed JSON', malformedJson(), 400, 'malformed-json'],
+    ['no or wrong key', unauthorized(), 401, 'unauthorized'],
+    ['unknown request', notFound(), 404, 'not-found'],
+    ['too late to cancel', conflict('The request already reached IMS.'), 409, 'conflict'],
+    ['body over the limit', payloadTooLarge(65536), 413, 'payload-too-large'],
+    ['body not JSON', unsupportedMediaType(), 415, 'unsupported-media-type'],
+    ['invalid fields', validationFailed([{ path: 'file_format', message: 'is required' }]), 422, 'validation'],
+    ['idempotency key reused', idempotencyKeyReused(), 422, 'idempotency-key-reused'],
+    ['rate limit', rateLimited(30), 429, 'rate-limited'],
+    ['internal error', internalError({ instance: 'req-abc' }), 500, 'internal'],
+  ] as const;
+
+  it.each(cases)('answers %s as application/problem+json with its status and type', (_what, result, status, type) => {
+    expect(result.statusCode).toBe(status);
+    expect(result.headers['content-type']).toBe('application/problem+json');
+    const body = problemDetails.parse(JSON.parse(result.body));
+    expect(body).toMatchObject({ status, type: `https://ims-transfer.dev/problems/${type}`, title: PROBLEM_TYPES[type].title });
+  });
+
+  it('lists the failing fields of a validation problem', () => {
+    const body = JSON.parse(validationFailed([{ path: 'tags.0', message: 'bad' }]).body);
+    expect(body.errors).toEqual([{ path: 'tags.0', message: 'bad' }]);
+  });
+
+  it('tells a rate-limited caller when to retry and an unauthorized one how to authenticate', () => {
+    expect(rateLimited(2.5).headers['retry-after']).toBe('3');
+    expect(unauthorized().headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('keeps internals out of a 500', () => {
+    const body = JSON.parse(internalError({ instance: 'req-abc' }).body);
+    expect(Object.keys(body).sort()).toEqual(['detail', 'instance', 'status', 'title', 'type']);
+  });
+});
