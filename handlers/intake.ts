@@ -13,7 +13,7 @@ export function createIntakeHandler(deps: () => ApiDeps | Promise<ApiDeps>) {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(apiHeaders())
     .use(problemOnError())
-    .handler(async (event, context) => routeApiEvent(event, await deps(), context.awsRequestId));
+    .handler((event, context) => routeApiEvent(event, async () => deps(), context.awsRequestId));
 }
 
 export const handler = createIntakeHandler(apiDeps);

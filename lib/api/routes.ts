@@ -106,8 +106,8 @@ const cancelRequest: Route = async (_event, tenant, deps, instance, [id]) => {
   return json(200, publicRecord(result.record));
 };
 
-/** A route anyone may call (it authenticates its own way, if at all). */
-type PublicRoute = (event: APIGatewayProxyEventV2, deps: ApiDeps, instance: string) => Promise<HttpResult>;
+/** A route anyone may call (it authenticates its own way, if at all); it loads the deps only if it needs them. */
+type PublicRoute = (event: APIGatewayProxyEventV2, deps: () => Promise<ApiDeps>, instance: string) => Promise<HttpResult>;
 
 type RouteEntry = { method: string; path: RegExp } & ({ auth: true; run: Route } | { auth: false; run: PublicRoute });
 
@@ -121,13 +121,14 @@ const ROUTES: RouteEntry[] = [
 ];
 
 /** Dispatches one API event. Unknown paths are 404; unauthenticated calls to protected routes 401. */
-export async function routeApiEvent(event: APIGatewayProxyEventV2, deps: ApiDeps, instance: string): Promise<HttpResult> {
+export async function routeApiEvent(event: APIGatewayProxyEventV2, loadDeps: () => Promise<ApiDeps>, instance: string): Promise<HttpResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const path = event.rawPath.replace(/\/+$/, '') || '/';
   for (const route of ROUTES) {
     const match = route.method === method ? route.path.exec(path) : null;
     if (!match) continue;
-    if (!route.auth) return route.run(event, deps, instance);
+    if (!route.auth) return route.run(event, loadDeps, instance);
+    const deps = await loadDeps();
     const key = bearerToken(event);
     const tenant = key ? deps.tenants.byApiKey(key) : null;
     if (!tenant) return unauthorized({ instance });
