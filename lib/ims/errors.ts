@@ -1,0 +1,109 @@
+// IMS failures as values with a kind, so callers decide by kind and never by matching strings.
+// Nothing here may carry a password, token, SK or signature: messages are IMS's own or ours.
+import { z } from 'zod';
+
+export const imsErrorKind = z.enum([
+  /** IMS (or our own validation, before any call) said no: a 4xx with IMS's code kept verbatim. */
+  'refused',
+  /** Nothing happened in IMS: 429, 5xx, a connection that never carried the request, a GET timeout. */
+  'retryable',
+  /** A POST was sent but its answer never came: IMS may or may not have acted. */
+  'unknown-outcome',
+  /** IAM refused the credentials, or IMS answered 401 again after a fresh token. */
+  'auth',
+]);
+export type ImsErrorKind = z.infer<typeof imsErrorKind>;
+
+/** The loggable, storable view of an ImsError. */
+export const imsErrorFields = z.object({
+  kind: imsErrorKind,
+  operation: z.string(),
+  status: z.number().int().nullable().describe('HTTP status, null when no answer came'),
+  code: z.string().nullable().describe('IMS\'s own code (e.g. IMG.0070), or ours for transport failures'),
+  message: z.string(),
+  field: z.string().nullable().describe('the body field that broke a rule (our own validation)'),
+  retryAfterMs: z.number().int().min(0).nullable(),
+});
+export type ImsErrorFields = z.infer<typeof imsErrorFields>;
+
+// A class only so that a thrown error keeps its stack; its data is exactly ImsErrorFields.
+export class ImsError extends Error implements ImsErrorFields {
+  readonly kind: ImsErrorKind;
+  readonly operation: string;
+  readonly status: number | null;
+  readonly code: string | null;
+  readonly field: string | null;
+  readonly retryAfterMs: number | null;
+
+  constructor(fields: Omit<ImsErrorFields, 'field' | 'retryAfterMs'> & Partial<Pick<ImsErrorFields, 'field' | 'retryAfterMs'>>) {
+    super(fields.message);
+    this.name = 'ImsError';
+    this.kind = fields.kind;
+    this.operation = fields.operation;
+    this.status = fields.status;
+    this.code = fields.code;
+    this.field = fields.field ?? null;
+    this.retryAfterMs = fields.retryAfterMs ?? null;
+  }
+
+  toJSON(): ImsErrorFields {
+    return {
+      kind: this.kind,
+      operation: this.operation,
+      status: this.status,
+      code: this.code,
+      message: this.message,
+      field: this.field,
+      retryAfterMs: this.retryAfterMs,
+    };
+  }
+}
+
+export function isImsError(value: unknown): value is ImsError {
+  return value instanceof ImsError;
+}
+
+/** IMS's error codes look like IMG.0070; other Huawei services use other prefixes (APIGW.0301, IAM.0001...). */
+const IMS_CODE = /^[A-Za-z][A-Za-z0-9_]*\.[0-9]{3,5}$/;
+
+// The shapes Huawei services answer errors with: IMS nests them, APIG and some regions do not.
+const nestedError = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }) });
+const flatErrorCode = z.object({ error_code: z.string(), error_msg: z.string().optional() });
+const flatCode = z.object({ code: z.string(), message: z.string().optional() });
+
+/** IMS's code and message from an error body, in any of the shapes Huawei services answer with. */
+export function parseErrorBody(text: string): { code: string | null; message: string | null } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { code: null, message: null };
+  }
+  const nested = nestedError.safeParse(json);
+  const errorCode = flatErrorCode.safeParse(json);
+  const flat = flatCode.safeParse(json);
+  const [code, message] = nested.success
+    ? [nested.data.error.code, nested.data.error.message]
+    : errorCode.success
+      ? [errorCode.data.error_code, errorCode.data.error_msg]
+      : flat.success
+        ? [flat.data.code, flat.data.message]
+        : [null, undefined];
+  return { code: code !== null && IMS_CODE.test(code) ? code : null, message: message ?? null };
+}
+
+/** The kind an HTTP answer with this status belongs to (2xx are not errors). */
+export function kindOfStatus(status: number): ImsErrorKind {
+  if (status === 401) return 'auth';
+  if (status === 429 || status >= 500) return 'retryable';
+  return 'refused';
+}
+
+/** `Retry-After` in seconds or as an HTTP date, in ms from now; null when absent or unreadable. */
+export function retryAfterMs(header: string | undefined, now: number): number | null {
+  if (!header) return null;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}

@@ -1,0 +1,273 @@
+// The bodies the IMS client sends and the answers it reads, built from the field rules in fields.ts.
+// Bodies are strict (a typo is refused before IMS sees it); answers are lenient (IMS adds fields).
+import { z } from 'zod';
+import {
+  architecture,
+  cmkId,
+  enterpriseProjectId,
+  exportFileFormat,
+  firmwareType,
+  imageDescription,
+  imageName,
+  imageTags,
+  MIN_DISK,
+  minDisk,
+  obsUrl,
+  osType,
+  osVersion,
+  quickImportType,
+  ramMb,
+  systemImageType,
+  tags,
+  uuid,
+} from './fields.js';
+
+type Issues = { addIssue: (issue: { code: 'custom'; message: string; path: PropertyKey[] }) => void };
+
+/** IMS takes one of `tags` and `image_tags`, never both. */
+function oneTagStyle(body: { tags?: unknown; image_tags?: unknown }, ctx: Issues): void {
+  if (body.tags !== undefined && body.image_tags !== undefined)
+    ctx.addIssue({ code: 'custom', message: 'use either tags or image_tags, not both', path: ['image_tags'] });
+}
+
+/** min_ram above a non-zero max_ram is a memory size IMS refuses (IMG.0055). */
+function ramInOrder(body: { min_ram?: number | undefined; max_ram?: number | undefined }, ctx: Issues): void {
+  if (body.min_ram !== undefined && body.max_ram !== undefined && body.max_ram > 0 && body.min_ram > body.max_ram)
+    ctx.addIssue({ code: 'custom', message: 'must not exceed max_ram', path: ['min_ram'] });
+}
+
+// --- export: POST /v1/cloudimages/{image_id}/file -------------------------------------------
+
+export const exportBody = z
+  .object({
+    bucket_url: obsUrl,
+    file_format: exportFileFormat.optional(),
+    is_quick_export: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.is_quick_export === true && body.file_format !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'must not be given with is_quick_export (the file is ZVHD2)', path: ['file_format'] });
+    if (body.is_quick_export !== true && body.file_format === undefined)
+      ctx.addIssue({ code: 'custom', message: 'is required unless is_quick_export is true', path: ['file_format'] });
+  });
+export type ExportBody = z.infer<typeof exportBody>;
+
+// --- system disk import: POST /v2/cloudimages/action with image_url -------------------------
+
+/** An extra data disk imported with a system disk (Table 2 of creating_an_image.rst). */
+export const importedDataImage = z
+  .object({
+    name: imageName.optional(),
+    description: imageDescription.optional(),
+    image_url: obsUrl,
+    min_disk: minDisk({ min: 1, max: 2048 }),
+    is_quick_import: z.boolean().optional(),
+    tags: tags.optional(),
+    image_tags: imageTags.optional(),
+  })
+  .strict()
+  .superRefine(oneTagStyle);
+
+/** creating_an_image.rst allows `Other` besides the data-disk page's Linux and Windows. */
+export const systemOsType = z.enum(['Linux', 'Windows', 'Other']);
+
+export const systemImportBody = z
+  .object({
+    name: imageName,
+    image_url: obsUrl,
+    min_disk: minDisk(MIN_DISK.system),
+    description: imageDescription.optional(),
+    os_type: systemOsType.optional(),
+    os_version: osVersion.optional(),
+    is_config: z.boolean().optional(),
+    is_config_init: z.boolean().optional(),
+    cmk_id: cmkId.optional(),
+    tags: tags.optional(),
+    image_tags: imageTags.optional(),
+    type: systemImageType.optional(),
+    enterprise_project_id: enterpriseProjectId.optional(),
+    max_ram: ramMb.optional(),
+    min_ram: ramMb.optional(),
+    data_images: z.array(importedDataImage).max(3, 'at most 3 data disks').optional(),
+    is_quick_import: z.boolean().optional(),
+    hw_firmware_type: firmwareType.optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    oneTagStyle(body, ctx);
+    ramInOrder(body, ctx);
+    if (body.os_version === undefined && body.type === 'IsoImage')
+      ctx.addIssue({ code: 'custom', message: 'is required for an ISO image (type IsoImage)', path: ['os_version'] });
+    else if (body.os_version === undefined && body.is_quick_import === true)
+      ctx.addIssue({ code: 'custom', message: 'is required for a quick import (is_quick_import)', path: ['os_version'] });
+  });
+export type SystemImportBody = z.infer<typeof systemImportBody>;
+
+// --- data disk import: POST /v1/cloudimages/dataimages/action -------------------------------
+
+export const dataImportBody = z
+  .object({
+    name: imageName,
+    image_url: obsUrl,
+    min_disk: minDisk(MIN_DISK.data),
+    description: imageDescription.optional(),
+    os_type: osType.optional(),
+    cmk_id: cmkId.optional(),
+    tags: tags.optional(),
+    image_tags: imageTags.optional(),
+    enterprise_project_id: enterpriseProjectId.optional(),
+  })
+  .strict()
+  .superRefine(oneTagStyle);
+export type DataImportBody = z.infer<typeof dataImportBody>;
+
+// --- quick import: POST /v2/cloudimages/quickimport/action ----------------------------------
+
+export const quickImportBody = z
+  .object({
+    name: imageName,
+    image_url: obsUrl,
+    min_disk: minDisk(MIN_DISK.quick),
+    os_version: osVersion.optional(),
+    description: imageDescription.optional(),
+    tags: tags.optional(),
+    image_tags: imageTags.optional(),
+    type: quickImportType.optional(),
+    enterprise_project_id: enterpriseProjectId.optional(),
+    architecture: architecture.optional(),
+    hw_firmware_type: firmwareType.optional(),
+    /** Only for a data disk (type DataImage). */
+    os_type: osType.optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    oneTagStyle(body, ctx);
+    const dataDisk = body.type === 'DataImage';
+    if (!dataDisk && body.os_version === undefined)
+      ctx.addIssue({ code: 'custom', message: 'is required for a quick import of a system disk', path: ['os_version'] });
+    if (!dataDisk && body.os_type !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'is only for a data disk (type DataImage); use os_version', path: ['os_type'] });
+    if (body.architecture === 'arm' && body.hw_firmware_type === 'bios')
+      ctx.addIssue({ code: 'custom', message: 'an Arm image boots only with uefi', path: ['hw_firmware_type'] });
+  });
+export type QuickImportBody = z.infer<typeof quickImportBody>;
+
+// --- capture from an ECS: POST /v2/cloudimages/action with instance_id ----------------------
+
+export const capturedDataImage = z
+  .object({
+    name: imageName,
+    volume_id: uuid,
+    description: imageDescription.optional(),
+    tags: tags.optional(),
+  })
+  .strict();
+
+export const captureBody = z
+  .object({
+    name: imageName,
+    instance_id: uuid,
+    description: imageDescription.optional(),
+    data_images: z.array(capturedDataImage).optional(),
+    tags: tags.optional(),
+    image_tags: imageTags.optional(),
+    enterprise_project_id: enterpriseProjectId.optional(),
+    max_ram: ramMb.optional(),
+    min_ram: ramMb.optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    oneTagStyle(body, ctx);
+    ramInOrder(body, ctx);
+  });
+export type CaptureBody = z.infer<typeof captureBody>;
+
+// --- answers ----------------------------------------------------------------------------------
+
+export const jobIdResponse = z.object({ job_id: z.string().min(1) }).passthrough();
+
+export const jobStatus = z.enum(['INIT', 'RUNNING', 'SUCCESS', 'FAIL']);
+export type JobStatus = z.infer<typeof jobStatus>;
+
+const subJob = z
+  .object({
+    job_id: z.string().optional(),
+    job_type: z.string().optional(),
+    status: z.string().optional(),
+    error_code: z.string().nullish(),
+    fail_reason: z.string().nullish(),
+    entities: z.object({ image_id: z.string().optional(), image_name: z.string().optional() }).passthrough().nullish(),
+  })
+  .passthrough();
+
+export const jobEntities = z
+  .object({
+    image_id: z.string().optional(),
+    image_name: z.string().optional(),
+    /** Only the progress call answers it: a fraction (0.24) on the OTC page, or a percentage. */
+    process_percent: z.number().optional(),
+    current_task: z.string().optional(),
+    sub_jobs_result: z.array(subJob).optional(),
+    sub_jobs_list: z.array(z.string()).optional(),
+  })
+  .passthrough();
+
+/** A job as IMS answers it; `progress` (0–100 or null) is ours, read from `process_percent`. */
+export const imsJob = z
+  .object({
+    job_id: z.string(),
+    status: jobStatus,
+    job_type: z.string().nullish(),
+    begin_time: z.string().nullish(),
+    end_time: z.string().nullish(),
+    error_code: z.string().nullish(),
+    fail_reason: z.string().nullish(),
+    entities: jobEntities.nullish(),
+  })
+  .passthrough()
+  .transform((job) => ({ ...job, progress: progressOf(job.status, job.entities?.process_percent) }));
+export type ImsJob = z.infer<typeof imsJob>;
+
+function progressOf(status: JobStatus, percent: number | undefined): number | null {
+  if (status === 'SUCCESS') return 100;
+  if (percent === undefined || !Number.isFinite(percent) || percent < 0) return null;
+  // The OTC page shows a fraction (0.24), Huawei regions may send 0–100: a non-integer below 1 is a fraction.
+  const value = percent < 1 && !Number.isInteger(percent) ? percent * 100 : percent;
+  return Math.min(100, Math.round(value));
+}
+
+export const imsImage = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.string().optional(),
+    min_disk: z.number().optional(),
+    disk_format: z.string().optional(),
+    visibility: z.string().optional(),
+    owner: z.string().optional(),
+    created_at: z.string().optional(),
+    __imagetype: z.string().optional(),
+    __os_version: z.string().optional(),
+    __image_size: z.union([z.string(), z.number()]).optional(),
+    /** `file,bucket:object` or `instance,<id>`: tells an image of ours from a namesake. */
+    __data_origin: z.string().nullish(),
+    __backup_id: z.string().nullish(),
+  })
+  .passthrough();
+export type ImsImage = z.infer<typeof imsImage>;
+
+export const imageList = z.object({ images: z.array(imsImage) }).passthrough();
+
+/** Filters of GET /v2/cloudimages that findImages passes on (querying_images.rst). */
+export const imageFilter = z
+  .object({
+    name: z.string().min(1).optional(),
+    id: z.string().min(1).optional(),
+    status: z.enum(['queued', 'saving', 'deleted', 'killed', 'active']).optional(),
+    __imagetype: z.enum(['gold', 'private', 'shared']).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    marker: z.string().min(1).optional(),
+  })
+  .strict();
+export type ImageFilter = z.infer<typeof imageFilter>;
