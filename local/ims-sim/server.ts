@@ -1,0 +1,603 @@
+// The IMS simulator: IAM tokens, AK/SK checks and the IMS calls ims-transfer makes, on one node:http
+// origin, with a control API under /_sim/ for tests (contract section 8).
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { uuid } from '../../lib/ims/fields.js';
+import { verifySignature } from './aksk.js';
+import { SIM_DEFAULTS } from './defaults.js';
+import {
+  faultBody,
+  gatewayError,
+  iamError,
+  imsError,
+  requestId,
+  tokenExpired,
+  type SimAnswer,
+} from './errors.js';
+import {
+  baseImageAttrs,
+  exportRefusal,
+  imageView,
+  isoMs,
+  jobBody,
+  jobProgress,
+  newImageId,
+  newJobId,
+  platformOf,
+  seedImages,
+  type SimImage,
+  type SimJob,
+} from './state.js';
+import {
+  validateCapture,
+  validateDataImport,
+  validateExport,
+  validateQuickImport,
+  validateSystemImport,
+  type Body,
+  type ImportRequest,
+} from './validate.js';
+
+export interface SimCredentials { ak: string; sk: string; domain: string; user: string; password: string; projectId: string }
+export interface SimOptions {
+  port?: number;              // 0 = random free port (default 0)
+  host?: string;              // default '127.0.0.1'
+  credentials?: Partial<SimCredentials>;   // defaults: SIM_DEFAULTS
+  jobMs?: number;             // how long a simulated job runs from INIT to SUCCESS/FAIL (default 5000)
+  tokenTtlMs?: number;        // IAM token lifetime (default 24 h)
+  progressApi?: boolean;      // serve Huawei's GET /v1/cloudimages/job/{job_id} (default true); false = 404 like OTC
+  now?: () => number;         // the clock (ms since epoch), default Date.now — tests move time with it
+}
+export interface SimCall { method: string; path: string; query: Record<string, string>; body: unknown; time: string; auth: 'token' | 'aksk' | 'none' }
+export type SimFault = { match: string; status: number; body?: unknown; times?: number } | { match: string; delay_ms: number; times?: number };
+export interface ImsSimulator {
+  url: string;                // 'http://127.0.0.1:PORT' — IAM (/v3/auth/tokens) and IMS on this one origin
+  port: number;
+  calls(): SimCall[];         // same data as GET /_sim/calls (IMS and IAM calls; never /_sim/ ones)
+  addFault(fault: SimFault): void;   // same as POST /_sim/faults
+  addImage(image: { id: string; name: string } & Record<string, unknown>): void;  // same as POST /_sim/images
+  reset(): void;              // same as POST /_sim/reset: forget calls, faults, jobs, tokens, created images; seeds come back
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const FAIL_PREFIX = 'sim-fail';
+
+const faultMatch = z.string().regex(/^[A-Za-z]+ \/\S*$/, 'must look like "METHOD /path/with/*/segments"');
+const faultTimes = z.number().int().min(1).optional();
+export const simFaultSchema: z.ZodType<SimFault> = z.union([
+  z.strictObject({ match: faultMatch, status: z.number().int().min(100).max(599), body: z.unknown().optional(), times: faultTimes }),
+  z.strictObject({ match: faultMatch, delay_ms: z.number().int().min(0).max(600_000), times: faultTimes }),
+]);
+
+const addedImage = z.looseObject({ id: z.string().min(1), name: z.string().min(1) });
+
+// IAM password-token request (ims-api.md "Token"); anything else IAM answers with 400 or 401.
+const tokenRequest = z.object({
+  auth: z.object({
+    identity: z.object({
+      methods: z.array(z.string()),
+      password: z
+        .object({
+          user: z.object({
+            name: z.string(),
+            password: z.string(),
+            domain: z.object({ name: z.string().optional(), id: z.string().optional() }),
+          }),
+        })
+        .optional(),
+    }),
+    scope: z
+      .object({
+        project: z
+          .object({ id: z.string().optional(), name: z.string().optional(), domain: z.object({ name: z.string() }).partial().optional() })
+          .optional(),
+      })
+      .optional(),
+  }),
+});
+
+interface TokenGrant { expiresMs: number; projectId: string | undefined }
+interface ActiveFault { fault: SimFault; segments: string[]; method: string; remaining: number }
+interface Caller { projectId: string }
+
+const hexId = (seed: string) => createHash('sha256').update(seed).digest('hex').slice(0, 32);
+
+/** The body as the calls log may keep it: passwords, secrets and tokens replaced. */
+function redacted(value: unknown, parentKey = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => redacted(v, parentKey));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const secret = /^(password|secret|sk|secret_key|security_token|access_token|token)$/i.test(key) && typeof v !== 'object';
+    const tokenId = parentKey === 'token' && key === 'id';
+    out[key] = secret || tokenId ? '******' : redacted(v, key);
+  }
+  return out;
+}
+
+function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulator> {
+  const creds: SimCredentials = { ...pickCredentials(SIM_DEFAULTS), ...definedOnly(options.credentials ?? {}) };
+  const now = options.now ?? Date.now;
+  const jobMs = options.jobMs ?? 5000;
+  const tokenTtlMs = options.tokenTtlMs ?? 24 * 60 * 60 * 1000;
+  const progressApi = options.progressApi ?? true;
+  const region = SIM_DEFAULTS.region;
+  const domainId = hexId(`domain:${creds.domain}`);
+  const userId = hexId(`user:${creds.domain}:${creds.user}`);
+
+  let calls: SimCall[] = [];
+  let faults: ActiveFault[] = [];
+  const jobs = new Map<string, SimJob>();
+  const images = new Map<string, SimImage>();
+  const tokens = new Map<string, TokenGrant>();
+  /** Export targets: `bucket:object` → the export jobs that write it. */
+  const exportsByObject = new Map<string, string[]>();
+  const pendingDelays = new Set<NodeJS.Timeout>();
+
+  const seed = () => {
+    for (const image of seedImages(creds.projectId, now())) images.set(String(image.attrs.id), image);
+  };
+  seed();
+
+  const viewOf = (image: SimImage) => imageView(image, image.jobId ? jobs.get(image.jobId) : undefined, now(), jobMs);
+  const visibleTo = (view: Record<string, unknown>, projectId: string) =>
+    view.owner === projectId || view.__imagetype === 'gold' || view.visibility === 'public';
+
+  /** The OBS object exists once an export job reserved it, unless that job ended in FAIL. */
+  const objectExists = (key: string) =>
+    (exportsByObject.get(key) ?? []).some((jobId) => {
+      const job = jobs.get(jobId);
+      return job !== undefined && jobProgress(job, now(), jobMs).status !== 'FAIL';
+    });
+
+  function addFault(fault: SimFault): void {
+    const parsed = simFaultSchema.parse(fault);
+    const space = parsed.match.indexOf(' ');
+    faults.push({
+      fault: parsed,
+      method: parsed.match.slice(0, space).toUpperCase(),
+      segments: parsed.match.slice(space + 1).split('/'),
+      remaining: parsed.times ?? 1,
+    });
+  }
+
+  function takeFault(method: string, path: string): SimFault | undefined {
+    const segments = path.split('/');
+    const active = faults.find(
+      (f) =>
+        f.method === method &&
+        f.segments.length === segments.length &&
+        f.segments.every((s, i) => s === '*' || s === segments[i]),
+    );
+    if (!active) return undefined;
+    active.remaining -= 1;
+    if (active.remaining <= 0) faults = faults.filter((f) => f !== active);
+    return active.fault;
+  }
+
+  function addImage(image: { id: string; name: string } & Record<string, unknown>): void {
+    const parsed = addedImage.parse(image);
+    const attrs = { ...baseImageAttrs({ id: parsed.id, name: parsed.name, projectId: creds.projectId, nowMs: now() }), ...parsed };
+    images.set(parsed.id, { attrs });
+  }
+
+  function reset(): void {
+    calls = [];
+    faults = [];
+    jobs.clear();
+    images.clear();
+    tokens.clear();
+    exportsByObject.clear();
+    seed();
+  }
+
+  // ---- IAM ----
+
+  function issueToken(raw: Buffer): SimAnswer {
+    const json = parseJson(raw);
+    const parsed = json.ok ? tokenRequest.safeParse(json.value) : undefined;
+    if (!parsed?.success) return iamError(400, 'The request body is invalid.');
+    const { identity, scope } = parsed.data.auth;
+    if (!identity.methods.includes('password') || !identity.password) return iamError(400, 'The authentication method is not supported.');
+    const user = identity.password.user;
+    const domainOk = user.domain.name === creds.domain || user.domain.id === domainId;
+    if (!domainOk || user.name !== creds.user || user.password !== creds.password)
+      return iamError(401, 'The username or password is wrong.');
+    const project = scope?.project;
+    let projectId: string | undefined;
+    if (project) {
+      const byId = project.id !== undefined && project.id === creds.projectId;
+      const byName = project.id === undefined && project.name === region;
+      if (!byId && !byName) return iamError(401, 'The project is not found or is not accessible.');
+      projectId = creds.projectId;
+    }
+    const token = `MIIT${randomBytes(240).toString('base64').replace(/\//g, '-').replace(/\+/g, '_')}`;
+    const issued = now();
+    tokens.set(token, { expiresMs: issued + tokenTtlMs, projectId });
+    const domainRef = { id: domainId, name: creds.domain };
+    return {
+      status: 201,
+      headers: { 'x-subject-token': token },
+      body: {
+        token: {
+          expires_at: isoMs(issued + tokenTtlMs),
+          issued_at: isoMs(issued),
+          methods: ['password'],
+          ...(projectId ? { project: { id: projectId, name: region, domain: domainRef } } : { domain: domainRef }),
+          user: { id: userId, name: creds.user, domain: domainRef, password_expires_at: '' },
+          roles: [{ id: hexId('role:te_admin'), name: 'te_admin' }],
+          catalog: [],
+        },
+      },
+    };
+  }
+
+  // ---- authentication of IMS calls ----
+
+  function authenticate(req: IncomingMessage, rawUrl: string, raw: Buffer): Caller | SimAnswer {
+    const token = header(req, 'x-auth-token');
+    if (token !== undefined) {
+      const grant = tokens.get(token);
+      if (!grant) return gatewayError(401, 'the token is invalid');
+      if (grant.expiresMs <= now()) return tokenExpired();
+      if (!grant.projectId) return imsError('IMG.0030', 403); // a domain-scoped token cannot act in a project
+      return { projectId: grant.projectId };
+    }
+    const authorization = header(req, 'authorization');
+    if (authorization?.startsWith('SDK-HMAC-SHA256')) {
+      const check = verifySignature(
+        { method: req.method ?? 'GET', rawUrl, headers: req.headers, body: raw },
+        (ak) => (ak === creds.ak ? creds.sk : undefined),
+        now(),
+      );
+      if (!check.ok) return gatewayError(401, check.detail);
+      const projectId = header(req, 'x-project-id');
+      if (!projectId) return gatewayError(401, 'X-Project-Id is required for project-level APIs');
+      if (projectId !== creds.projectId) return gatewayError(403, 'the project does not belong to the access key');
+      return { projectId };
+    }
+    return gatewayError(401, 'no token or signature in the request');
+  }
+
+  // ---- IMS ----
+
+  function createJob(job: Omit<SimJob, 'id' | 'createdMs'>): SimJob {
+    const created: SimJob = { ...job, id: newJobId(), createdMs: now() };
+    jobs.set(created.id, created);
+    return created;
+  }
+
+  function exportImage(caller: Caller, imageId: string, body: Body): SimAnswer {
+    if (!uuid.safeParse(imageId).success) return imsError('IMG.0066'); // "The image ID is incorrect."
+    const request = validateExport(body);
+    if (!request.ok) return imsError(request.code);
+    const image = images.get(imageId);
+    const view = image ? viewOf(image) : undefined;
+    if (!view || !visibleTo(view, caller.projectId)) return imsError('IMG.0027'); // "The image ID in the request does not exist."
+    const refusal = exportRefusal(view, request.value.quick);
+    if (refusal) return imsError(refusal);
+    const { target } = request.value;
+    if (objectExists(target.key)) return imsError('IMG.0070'); // "The image file already exists."
+    const fails = target.bucket.startsWith(FAIL_PREFIX) || target.object.startsWith(FAIL_PREFIX);
+    const job = createJob({
+      type: 'imsNativeExportImageJob',
+      projectId: caller.projectId,
+      imageId,
+      objectKey: target.key,
+      ...(fails ? { failure: { code: 'IMG.0069', reason: 'The specified bucket cannot be accessed.' } } : {}),
+    });
+    exportsByObject.set(target.key, [...(exportsByObject.get(target.key) ?? []), job.id]);
+    return { status: 200, body: { job_id: job.id } };
+  }
+
+  /** An import or capture: its private image exists from submission on, so it can be found by name. */
+  function createImage(caller: Caller, name: string, attrs: Record<string, unknown>, job: Omit<SimJob, 'id' | 'createdMs' | 'imageId' | 'projectId'>): SimAnswer {
+    const imageId = newImageId();
+    const created = createJob({ ...job, projectId: caller.projectId, imageId, imageName: name });
+    const osVersion = typeof attrs.__os_version === 'string' ? attrs.__os_version : '';
+    images.set(imageId, {
+      jobId: created.id,
+      attrs: {
+        ...baseImageAttrs({ id: imageId, name, projectId: caller.projectId, nowMs: created.createdMs }),
+        __os_version: osVersion,
+        __platform: platformOf(osVersion),
+        __image_size: '0',
+        active_at: null,
+        ...attrs,
+      },
+    });
+    return { status: 200, body: { job_id: created.id } };
+  }
+
+  function importImage(caller: Caller, request: ImportRequest): SimAnswer {
+    const { source, name } = request;
+    const fails = [source.bucket, source.object, name].some((s) => s.startsWith(FAIL_PREFIX));
+    return createImage(caller, name, request.attrs, {
+      type: request.jobType,
+      ...(request.subJobType ? { subJobType: request.subJobType } : {}),
+      ...(fails ? { failure: { code: 'IMG.0057', reason: 'The image file is empty, not found, or in incorrect format, or you do not have enough permission to access the file.' } } : {}),
+    });
+  }
+
+  function cloudImagesAction(caller: Caller, body: Body): SimAnswer {
+    const hasInstance = body.instance_id !== undefined && body.instance_id !== null;
+    const hasFile = body.image_url !== undefined && body.image_url !== null;
+    // One source per image; data-disk and volume sources are not simulated.
+    if (hasInstance === hasFile) return imsError(hasInstance ? 'IMG.0001' : 'IMG.0012');
+    if (hasFile) {
+      const request = validateSystemImport(body);
+      return request.ok ? importImage(caller, request.value) : imsError(request.code);
+    }
+    const capture = validateCapture(body);
+    if (!capture.ok) return imsError(capture.code);
+    const fails = capture.value.name.startsWith(FAIL_PREFIX);
+    return createImage(caller, capture.value.name, capture.value.attrs, {
+      type: 'imsCreateImageByInstance',
+      ...(fails ? { failure: { code: 'IMG.0014', reason: 'An exception occurred when IaaS OpenStack was executing the task.' } } : {}),
+    });
+  }
+
+  function showJob(caller: Caller, jobId: string, withProgress: boolean): SimAnswer {
+    const job = jobs.get(jobId);
+    // Another project's job is not there for this caller.
+    if (!job || job.projectId !== caller.projectId) return imsError('IMG.0031', 404);
+    return { status: 200, body: jobBody(job, now(), jobMs, withProgress) };
+  }
+
+  const FILTERS = [
+    'id', 'name', '__imagetype', 'status', 'visibility', 'owner', 'disk_format', 'container_format', 'virtual_env_type',
+    '__os_type', '__platform', '__os_bit', '__whole_image', 'protected', 'min_disk', 'min_ram', 'enterprise_project_id',
+    '__isregistered',
+  ];
+  const SORT_KEYS = ['name', 'container_format', 'disk_format', 'status', 'id', 'size', 'created_at'];
+
+  function listImages(caller: Caller, query: URLSearchParams): SimAnswer {
+    const limitRaw = query.get('limit');
+    const limit = limitRaw === null ? 500 : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 0 || limit > 1000) return imsError('IMG.0001');
+    const sortKey = query.get('sort_key') ?? 'created_at';
+    const sortDir = query.get('sort_dir') ?? 'desc';
+    if (!SORT_KEYS.includes(sortKey) || !['asc', 'desc'].includes(sortDir)) return imsError('IMG.0001');
+    const tag = query.get('tag');
+    let found = [...images.values()]
+      .map(viewOf)
+      .filter((view) => visibleTo(view, caller.projectId))
+      .filter((view) => FILTERS.every((key) => !query.has(key) || String(view[key]) === query.get(key)))
+      .filter((view) => tag === null || (Array.isArray(view.tags) && view.tags.includes(tag)));
+    const cmp = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+      const x = String(a[sortKey] ?? '');
+      const y = String(b[sortKey] ?? '');
+      const byKey = x < y ? -1 : x > y ? 1 : 0;
+      const byId = String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0;
+      return (sortDir === 'asc' ? byKey : -byKey) || byId;
+    };
+    found.sort(cmp);
+    const marker = query.get('marker');
+    if (marker !== null) {
+      const at = found.findIndex((view) => view.id === marker);
+      if (at < 0) return imsError('IMG.0001');
+      found = found.slice(at + 1);
+    }
+    return { status: 200, body: { images: found.slice(0, limit) } };
+  }
+
+  // ---- routing ----
+
+  type Handler = (ctx: { caller: Caller; params: string[]; query: URLSearchParams; body: Body }) => SimAnswer;
+  interface Route { method: string; pattern: string[]; json: boolean; handler: Handler }
+  const route = (method: string, path: string, json: boolean, handler: Handler): Route => ({ method, pattern: path.split('/'), json, handler });
+  const imsRoutes: Route[] = [
+    route('POST', '/v1/cloudimages/dataimages/action', true, ({ caller, body }) => {
+      const request = validateDataImport(body);
+      return request.ok ? importImage(caller, request.value) : imsError(request.code);
+    }),
+    route('POST', '/v1/cloudimages/*/file', true, ({ caller, params, body }) => exportImage(caller, params[0] ?? '', body)),
+    route('POST', '/v2/cloudimages/action', true, ({ caller, body }) => cloudImagesAction(caller, body)),
+    route('POST', '/v2/cloudimages/quickimport/action', true, ({ caller, body }) => {
+      const request = validateQuickImport(body);
+      return request.ok ? importImage(caller, request.value) : imsError(request.code);
+    }),
+    route('GET', '/v1/*/jobs/*', false, ({ caller, params }) => {
+      // The project in the path must be the caller's: "The project ID and token in the request are invalid."
+      if (params[0] !== caller.projectId) return imsError('IMG.0030', 403);
+      return showJob(caller, params[1] ?? '', false);
+    }),
+    route('GET', '/v2/cloudimages', false, ({ caller, query }) => listImages(caller, query)),
+  ];
+  if (progressApi)
+    imsRoutes.push(route('GET', '/v1/cloudimages/job/*', false, ({ caller, params }) => showJob(caller, params[0] ?? '', true)));
+
+  function matchRoute(method: string, path: string): { route: Route; params: string[] } | undefined {
+    const segments = path.split('/');
+    for (const r of imsRoutes) {
+      if (r.method !== method || r.pattern.length !== segments.length) continue;
+      const params: string[] = [];
+      const ok = r.pattern.every((p, i) => {
+        const s = segments[i] ?? '';
+        if (p === '*') {
+          params.push(safeDecode(s));
+          return s !== '';
+        }
+        return p === s;
+      });
+      if (ok) return { route: r, params };
+    }
+    return undefined;
+  }
+
+  function answerIms(req: IncomingMessage, rawUrl: string, path: string, query: URLSearchParams, raw: Buffer): SimAnswer {
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && path === '/v3/auth/tokens') return issueToken(raw);
+    const matched = matchRoute(method, path);
+    if (!matched) return gatewayError(404);
+    const caller = authenticate(req, rawUrl, raw);
+    if ('status' in caller) return caller;
+    let body: Body = {};
+    if (matched.route.json) {
+      if (raw.length === 0) return imsError('IMG.0007'); // "The request body is empty."
+      const json = parseJson(raw);
+      if (!json.ok || typeof json.value !== 'object' || json.value === null || Array.isArray(json.value)) return imsError('IMG.0001');
+      body = json.value as Body;
+    }
+    return matched.route.handler({ caller, params: matched.params, query, body });
+  }
+
+  // ---- control API ----
+
+  function answerControl(method: string, path: string, raw: Buffer): SimAnswer {
+    const json = raw.length === 0 ? ({ ok: true, value: undefined } as const) : parseJson(raw);
+    if (method === 'GET' && path === '/_sim/calls') return { status: 200, body: calls };
+    if (method === 'POST' && path === '/_sim/reset') {
+      reset();
+      return { status: 204, body: undefined };
+    }
+    if (method === 'POST' && path === '/_sim/faults') {
+      const fault = json.ok ? simFaultSchema.safeParse(json.value) : undefined;
+      if (!fault?.success) return { status: 400, body: { error: fault ? z.prettifyError(fault.error) : 'body is not JSON' } };
+      addFault(fault.data);
+      return { status: 201, body: fault.data };
+    }
+    if (method === 'POST' && path === '/_sim/images') {
+      const image = json.ok ? addedImage.safeParse(json.value) : undefined;
+      if (!image?.success) return { status: 400, body: { error: image ? z.prettifyError(image.error) : 'body is not JSON' } };
+      addImage(image.data);
+      const stored = images.get(image.data.id);
+      return { status: 201, body: stored ? viewOf(stored) : null };
+    }
+    return { status: 404, body: { error: `no control endpoint ${method} ${path}` } };
+  }
+
+  // ---- HTTP ----
+
+  function send(res: ServerResponse, answer: SimAnswer): void {
+    if (res.writableEnded || res.destroyed) return;
+    const headers: Record<string, string> = { 'x-request-id': requestId(), ...(answer.headers ?? {}) };
+    if (answer.body === undefined) {
+      res.writeHead(answer.status, headers).end();
+      return;
+    }
+    const text = JSON.stringify(answer.body);
+    res
+      .writeHead(answer.status, { ...headers, 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text) })
+      .end(text);
+  }
+
+  function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let tooLarge = false;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) tooLarge = true;
+        else chunks.push(chunk);
+      });
+      req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
+    const method = (req.method ?? 'GET').toUpperCase();
+    const raw = await readBody(req);
+    if (path.startsWith('/_sim/')) {
+      send(res, raw ? answerControl(method, path, raw) : { status: 413, body: { error: 'body too large' } });
+      return;
+    }
+
+    const json = raw && raw.length > 0 ? parseJson(raw) : undefined;
+    const authorization = header(req, 'authorization');
+    calls.push({
+      method,
+      path,
+      query: Object.fromEntries([...new Set(query.keys())].map((k) => [k, query.getAll(k).join(',')])),
+      body: json === undefined ? null : json.ok ? redacted(json.value) : '(not JSON)',
+      time: isoMs(now()),
+      auth: header(req, 'x-auth-token') !== undefined ? 'token' : authorization?.startsWith('SDK-HMAC-SHA256') ? 'aksk' : 'none',
+    });
+
+    const fault = takeFault(method, path);
+    if (fault && 'status' in fault) {
+      send(res, { status: fault.status, body: fault.body === undefined ? faultBody(fault.status) : fault.body });
+      return;
+    }
+    const answer = raw ? answerIms(req, rawUrl, path, query, raw) : imsError('IMG.0001', 413);
+    if (fault && 'delay_ms' in fault) {
+      // The call took effect; its answer is held back, as when a response is lost on the way.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          pendingDelays.delete(timer);
+          resolve();
+        }, fault.delay_ms);
+        pendingDelays.add(timer);
+      });
+    }
+    send(res, answer);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => send(res, imsError('IMG.0061', 500)));
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      const { port } = server.address() as AddressInfo;
+      const host = options.host ?? '127.0.0.1';
+      resolve({
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+        port,
+        calls: () => calls.map((c) => ({ ...c, query: { ...c.query } })),
+        addFault,
+        addImage,
+        reset,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            for (const timer of pendingDelays) clearTimeout(timer);
+            pendingDelays.clear();
+            server.close((err) => (err ? fail(err) : done()));
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+function pickCredentials(source: SimCredentials): SimCredentials {
+  const { ak, sk, domain, user, password, projectId } = source;
+  return { ak, sk, domain, user, password, projectId };
+}
+
+function definedOnly(partial: Partial<SimCredentials>): Partial<SimCredentials> {
+  return Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined && v !== ''));
+}
+
