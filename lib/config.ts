@@ -2,6 +2,7 @@
 // An invalid or missing setting fails with a message naming it (never its value).
 import { z } from 'zod';
 import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
+import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';
 
 const flag = z
@@ -48,6 +49,9 @@ export const envSchema = z.object({
   IMS_AK: z.string().optional(),
   IMS_SK: z.string().optional(),
   IMS_JOB_DEADLINE_HOURS: positiveInt(24),
+  /** The first status query of a job, and the shortest wait between two (they double up to the maximum). */
+  JOB_CHECK_MIN_SECONDS: positiveInt(10),
+  JOB_CHECK_MAX_SECONDS: positiveInt(300),
 
   ALLOW_LOOPBACK_WEBHOOKS: flag,
   SLACK_SIGNING_SECRET: z.string().optional(),
@@ -64,6 +68,7 @@ export interface Config {
   defaultRegion: string;
   projectIds: Record<string, string>;
   jobDeadlineMs: number;
+  timings: LifecycleTimings;
   allowLoopbackWebhooks: boolean;
   slackSigningSecret: string | undefined;
 }
@@ -96,6 +101,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       p[0] === 'auth' ? (AUTH_SETTING[String(p[1])] ?? 'IMS credentials') : p[0] === 'regions' ? 'IMS_REGION_ENDPOINTS' : p[0] === 'imsEndpoint' ? 'IMS_ENDPOINT' : 'IAM_ENDPOINT';
     throw new Error(`invalid settings: ${describeIssues(ims.error.issues, name)}`);
   }
+  if (e.JOB_CHECK_MIN_SECONDS > e.JOB_CHECK_MAX_SECONDS) throw new Error('invalid settings: JOB_CHECK_MIN_SECONDS: must not exceed JOB_CHECK_MAX_SECONDS');
   const projectIds = z.record(regionName, z.string().regex(/^[0-9a-f]{32}$/)).safeParse(e.IMS_PROJECT_IDS);
   if (!projectIds.success) throw new Error('invalid settings: IMS_PROJECT_IDS: must map region names to 32-hex project ids');
 
@@ -110,6 +116,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     defaultRegion: e.IMS_REGION,
     projectIds: { [e.IMS_REGION]: e.IMS_PROJECT_ID, ...projectIds.data },
     jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
+    timings: lifecycleTimings.parse({
+      jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
+      firstCheckDelayMs: e.JOB_CHECK_MIN_SECONDS * 1000,
+      checkBackoff: { minMs: e.JOB_CHECK_MIN_SECONDS * 1000, maxMs: e.JOB_CHECK_MAX_SECONDS * 1000 },
+    }),
     allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
     slackSigningSecret: e.SLACK_SIGNING_SECRET || undefined,
   };

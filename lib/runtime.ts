@@ -1,12 +1,18 @@
 // What each function runs with, built once per container from the settings, on first use.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiDeps } from './api/routes.js';
 import { dynamoDocumentClient, sqsClient } from './aws.js';
 import { loadConfig, type Config } from './config.js';
+import { createImsClient } from './ims/client.js';
 import { createIntakeQueue } from './queue/intake.js';
 import { cancelRequest } from './requests/cancel.js';
+import type { EffectDeps } from './requests/effects.js';
+import type { PollerDeps } from './requests/sweep.js';
+import type { WorkerDeps } from './requests/worker.js';
 import { createRateLimiter } from './store/rate-limit.js';
 import { createRequestStore } from './store/requests.js';
 import { tenantDirectory } from './tenants.js';
+import { createGuardedAgent } from './webhooks/guard.js';
 
 function once<T>(build: () => T): () => T {
   let value: T | undefined;
@@ -28,4 +34,31 @@ export function buildApiDeps(cfg: Config): ApiDeps {
   };
 }
 
+/** What the worker and the poller share: store, queue, tenants, IMS, outbound HTTP, timings. */
+function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof createImsClient> } {
+  const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
+  return {
+    store: createRequestStore({ client: db, tableName: cfg.tableName }),
+    queue: createIntakeQueue({ client: sqsClient({ endpoint: cfg.sqsEndpoint, region: cfg.awsRegion }), queueUrl: cfg.intakeQueueUrl }),
+    tenants: tenantDirectory(cfg.tenants),
+    placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
+    // Loopback only for local development; https only in the cloud.
+    webhookAgent: createGuardedAgent({ allowLoopback: cfg.allowLoopbackWebhooks, requireHttps: !cfg.allowLoopbackWebhooks }),
+    chat: null,
+    timings: cfg.timings,
+    now: () => new Date(),
+    ims: createImsClient(cfg.ims),
+  };
+}
+
+export function buildWorkerDeps(cfg: Config): WorkerDeps {
+  return buildEffectDeps(cfg);
+}
+
+export function buildPollerDeps(cfg: Config): PollerDeps {
+  return { ...buildEffectDeps(cfg), batchSize: 100, concurrency: 8, sleep: (ms) => sleep(ms).then(() => undefined), pauseMs: 5_000, reserveMs: 12_000 };
+}
+
 export const apiDeps = once(async () => buildApiDeps(await loadConfig()));
+export const workerDeps = once(async () => buildWorkerDeps(await loadConfig()));
+export const pollerDeps = once(async () => buildPollerDeps(await loadConfig()));

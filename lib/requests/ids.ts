@@ -18,6 +18,8 @@ function base32(bytes: Uint8Array, chars: number): string {
     }
     value &= (1 << bits) - 1;
   }
+  // The last partial group, padded with zero bits (16 bytes make 26 characters, as in a ULID).
+  if (bits > 0 && out.length < chars) out += CROCKFORD[(value << (5 - bits)) & 31];
   return out;
 }
 

@@ -1,0 +1,126 @@
+// Carrying out what the lifecycle core asked for once a record is stored: re-enqueue, deliver
+// the webhook, create a capture's export child, tell the chat. Shared by worker and poller.
+import type { Agent } from 'undici';
+import { logger, redactUrl } from '../log.js';
+import type { IntakeQueue } from '../queue/intake.js';
+import type { RequestStore } from '../store/requests.js';
+import type { Tenant, TenantDirectory } from '../tenants.js';
+import { deliverWebhook } from '../webhooks/deliver.js';
+import { recordRequest, type Placement } from './intake.js';
+import type { Effect, LifecycleTimings } from './lifecycle.js';
+import { publicRecord, type StoredRequest } from './record.js';
+import { transition } from './transition.js';
+
+export interface ChatNotifier {
+  /** Posts the completion message; says whether the command's response_url was used. */
+  notify(record: StoredRequest, tenant: Tenant): Promise<{ ok: boolean; usedResponseUrl: boolean }>;
+}
+
+export interface EffectDeps {
+  store: RequestStore;
+  queue: IntakeQueue;
+  tenants: TenantDirectory;
+  placement: Placement;
+  webhookAgent: Agent;
+  chat: ChatNotifier | null;
+  timings: LifecycleTimings;
+  now: () => Date;
+}
+
+/** The message the worker takes from the intake queue for a stored request. */
+export function intakeMessage(requestId: string): { request_id: string } {
+  return { request_id: requestId };
+}
+
+export async function enqueue(deps: Pick<EffectDeps, 'queue'>, requestId: string, delaySeconds = 0): Promise<boolean> {
+  const sent = await deps.queue.send(intakeMessage(requestId), { delaySeconds }).catch((e: unknown) => e as Error);
+  if (sent instanceof Error) {
+    // The record is stored with a next check: the poller enqueues it again if this message is lost.
+    logger.warn('intake queue send failed', { requestId, error: sent.message });
+    return false;
+  }
+  return true;
+}
+
+async function sendWebhook(record: StoredRequest, eventId: string, deps: EffectDeps): Promise<void> {
+  const tenant = deps.tenants.byId(record.tenant);
+  const url = record.internal.callback_url;
+  if (!tenant || !url) {
+    logger.error('webhook has no target', { requestId: record.id, tenant: record.tenant });
+    return;
+  }
+  const result = await deliverWebhook(
+    { url, secrets: tenant.webhook_secrets, eventId, record: publicRecord(record), at: new Date(record.completed_at ?? record.updated_at) },
+    { agent: deps.webhookAgent, now: deps.now },
+  );
+  const message = result.ok ? undefined : `${result.kind}${'status' in result && result.status ? ` ${result.status}` : ''}: ${result.message}`;
+  if (!result.ok) logger.warn('webhook delivery failed', { requestId: record.id, eventId, target: redactUrl(url), reason: message });
+  const next = await transition(deps.store, record, { type: 'webhook-result', at: deps.now(), ok: result.ok, ...(message ? { message } : {}) }, deps.timings);
+  if (next.ok && next.record.webhook.status === 'failed') {
+    // The metric filter behind the "failed webhooks" alarm matches this message.
+    logger.error('webhook failed', { requestId: record.id, eventId, attempts: next.record.webhook.attempts, target: redactUrl(url), reason: message });
+  }
+  if (next.ok && next.record.webhook.status === 'delivered') logger.info('webhook delivered', { requestId: record.id, eventId });
+}
+
+async function createChildExport(record: StoredRequest, effect: Extract<Effect, { type: 'create-child-export' }>, deps: EffectDeps): Promise<void> {
+  const tenant = deps.tenants.byId(record.tenant);
+  if (!tenant) {
+    logger.error('tenant of a capture is no longer configured', { requestId: record.id, tenant: record.tenant });
+    return;
+  }
+  const request: Record<string, unknown> = {
+    ...effect.params,
+    region: record.region,
+    project_id: record.project_id,
+    ...(record.internal.callback_url ? { callback_url: record.internal.callback_url } : {}),
+    ...(record.client_ref !== null ? { client_ref: record.client_ref } : {}),
+  };
+  const chat = record.internal.chat ? { response_url: record.internal.chat.response_url, expires_at: record.internal.chat.expires_at } : null;
+  const child = await recordRequest(
+    { tenant, kind: 'export', request, idempotencyKey: effect.idempotencyKey, parentId: record.id, chat },
+    { store: deps.store, placement: deps.placement, now: deps.now },
+  );
+  if (child.outcome === 'unavailable') throw child.error;
+  if (child.outcome === 'no-project') throw new Error(`no project for region ${child.region}`);
+  // A replay (the same idempotency key) finds the child the first attempt made: enqueue it again, harmlessly.
+  if (child.record.status === 'queued') await enqueue(deps, child.record.id);
+  const parent = await transition(deps.store, record, { type: 'child-created', at: deps.now(), childId: child.record.id }, deps.timings);
+  if (parent.ok) await carryOut(parent.record, parent.effects, deps);
+}
+
+async function notifyChat(record: StoredRequest, deps: EffectDeps): Promise<void> {
+  const tenant = deps.tenants.byId(record.tenant);
+  if (!deps.chat || !tenant || !record.internal.chat) return;
+  const sent = await deps.chat.notify(record, tenant);
+  if (!sent.ok) logger.warn('chat notification failed', { requestId: record.id });
+  if (!sent.usedResponseUrl) return;
+  // Slack allows five uses of a response_url: count them, best effort (a lost count only means a fallback later).
+  const current = await deps.store.get(record.id);
+  if (!current || current instanceof Error || !current.internal.chat) return;
+  const chat = { ...current.internal.chat, response_uses: current.internal.chat.response_uses + 1 };
+  await deps.store.save({ ...current, internal: { ...current.internal, chat } }, current.internal.version);
+}
+
+/** Carries out effects in order; a failure is logged and left to the poller's next sweep, which sees the record due. */
+export async function carryOut(record: StoredRequest, effects: readonly Effect[], deps: EffectDeps): Promise<void> {
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'requeue':
+        await enqueue(deps, record.id, effect.delaySeconds);
+        break;
+      case 'send-webhook':
+        await sendWebhook(record, effect.eventId, deps);
+        break;
+      case 'create-child-export':
+        await createChildExport(record, effect, deps);
+        break;
+      case 'notify-chat':
+        await notifyChat(record, deps);
+        break;
+      case 'submit-to-ims':
+        // Only the worker submits, right after its claim; a sweep never does.
+        break;
+    }
+  }
+}

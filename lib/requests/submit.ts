@@ -1,0 +1,169 @@
+// Submitting a claimed request to IMS, and reading a running one's job: IMS answers and
+// errors become lifecycle events, so every decision stays in the pure core.
+import type { ImsClient, ImsTarget } from '../ims/client.js';
+import { isImsError, type ImsError } from '../ims/errors.js';
+import type { CaptureBody, DataImportBody, ExportBody, ImsImage, QuickImportBody, SystemImportBody } from '../ims/schemas.js';
+import type { LifecycleEvent } from './lifecycle.js';
+import type { StoredRequest } from './record.js';
+
+/** IMS answers these with 400, but they say "not now", not "never" (error_codes.rst). */
+const RETRYABLE_REFUSALS = new Set(['IMG.0060']);
+
+/** Images created by an earlier attempt were created after the request; allow for clock skew. */
+const ORIGIN_SKEW_MS = 10 * 60_000;
+
+type Params = Record<string, unknown>;
+
+function pick(params: Params, keys: readonly string[]): Params {
+  return Object.fromEntries(keys.filter((k) => params[k] !== undefined).map((k) => [k, params[k]]));
+}
+
+const TAGGING = ['description', 'tags', 'image_tags'] as const;
+
+export type ImsCall =
+  | { op: 'export'; imageId: string; body: ExportBody }
+  | { op: 'import'; disk: 'system'; body: SystemImportBody }
+  | { op: 'import'; disk: 'data'; body: DataImportBody }
+  | { op: 'import'; disk: 'quick'; body: QuickImportBody }
+  | { op: 'capture'; body: CaptureBody };
+
+/** The IMS call a request makes; its params were validated at intake against the same rules. */
+export function imsCallFor(record: StoredRequest): ImsCall {
+  const p = record.params;
+  switch (record.kind) {
+    case 'export':
+      return { op: 'export', imageId: String(p.image_id), body: pick(p, ['bucket_url', 'file_format', 'is_quick_export']) as ExportBody };
+    case 'capture':
+      return { op: 'capture', body: pick(p, ['name', 'instance_id', 'max_ram', 'min_ram', ...TAGGING]) as CaptureBody };
+    case 'import': {
+      const common = ['name', 'image_url', 'min_disk', ...TAGGING];
+      if (p.quick === true) {
+        const body = pick(p, [...common, 'os_version', 'type', 'os_type']);
+        if (p.disk === 'data') body.type = 'DataImage';
+        return { op: 'import', disk: 'quick', body: body as QuickImportBody };
+      }
+      if (p.disk === 'data') return { op: 'import', disk: 'data', body: pick(p, [...common, 'os_type', 'cmk_id']) as DataImportBody };
+      const body = pick(p, [...common, 'os_version', 'is_config', 'is_config_init', 'cmk_id', 'type', 'max_ram', 'min_ram']);
+      return { op: 'import', disk: 'system', body: body as SystemImportBody };
+    }
+  }
+}
+
+export function imsTargetOf(record: StoredRequest): ImsTarget {
+  return { region: record.region, projectId: record.project_id };
+}
+
+/** `__data_origin` of the image this request makes: `file,bucket:object` or `instance,<id>`. */
+export function expectedOrigin(record: StoredRequest): string | null {
+  if (record.kind === 'import' && typeof record.params.image_url === 'string') return `file,${record.params.image_url}`;
+  if (record.kind === 'capture' && typeof record.params.instance_id === 'string') return `instance,${record.params.instance_id}`;
+  return null;
+}
+
+/** An image an earlier, unanswered submission of this request made, told apart from namesakes by its origin. */
+export async function findEarlierImage(ims: ImsClient, record: StoredRequest): Promise<ImsImage | null> {
+  const origin = expectedOrigin(record);
+  const name = record.params.name;
+  if (origin === null || typeof name !== 'string') return null;
+  const notBefore = Date.parse(record.created_at) - ORIGIN_SKEW_MS;
+  const images = await ims.findImages(imsTargetOf(record), { name });
+  const ours = images.filter(
+    (img) =>
+      img.name === name &&
+      img.__data_origin === origin &&
+      img.status !== 'deleted' &&
+      img.status !== 'killed' &&
+      (!img.created_at || Date.parse(img.created_at) >= notBefore),
+  );
+  return ours.sort((a, b) => Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? ''))[0] ?? null;
+}
+
+function errorEvent(error: ImsError, at: Date): LifecycleEvent {
+  const message = error.code ? `${error.code}: ${error.message}` : error.message;
+  switch (error.kind) {
+    case 'refused':
+      if (error.code && RETRYABLE_REFUSALS.has(error.code)) return { type: 'ims-unavailable', at, message, code: error.code };
+      return { type: 'ims-refused', at, code: error.code ?? (error.status ? `HTTP.${error.status}` : null), message: error.message };
+    case 'retryable':
+      return {
+        type: 'ims-unavailable',
+        at,
+        message,
+        code: error.code,
+        retryAfterSeconds: error.retryAfterMs === null ? null : Math.ceil(error.retryAfterMs / 1000),
+      };
+    case 'unknown-outcome':
+      return { type: 'ims-outcome-unknown', at, message };
+    case 'auth':
+      // Credentials IAM refuses are an operator's fix; retry with backoff until the attempt cap.
+      return { type: 'ims-unavailable', at, message: `IMS authentication failed: ${error.message}`, code: null };
+  }
+}
+
+/** Submits the request (looking first for an earlier attempt's image when asked) and says what happened. */
+export async function submitToIms(ims: ImsClient, record: StoredRequest, lookFirst: boolean, now: () => Date): Promise<LifecycleEvent> {
+  const target = imsTargetOf(record);
+  try {
+    if (lookFirst) {
+      const earlier = await findEarlierImage(ims, record);
+      if (earlier) return { type: 'image-found', at: now(), imageId: earlier.id, active: earlier.status === 'active' };
+    }
+    const call = imsCallFor(record);
+    const job =
+      call.op === 'export'
+        ? await ims.exportImage(target, call.imageId, call.body)
+        : call.op === 'capture'
+          ? await ims.captureImage(target, call.body)
+          : call.disk === 'system'
+            ? await ims.importImage(target, 'system', call.body)
+            : call.disk === 'data'
+              ? await ims.importImage(target, 'data', call.body)
+              : await ims.importImage(target, 'quick', call.body);
+    return { type: 'ims-accepted', at: now(), jobId: job.jobId };
+  } catch (error) {
+    if (isImsError(error)) return errorEvent(error, now());
+    throw error;
+  }
+}
+
+/**
+ * What IMS says of a running request now: its job, or (when an earlier attempt's image was found
+ * without its job) the image itself. Null when IMS could not be asked this time.
+ */
+export async function observeJob(ims: ImsClient, record: StoredRequest, now: () => Date): Promise<LifecycleEvent | null> {
+  const target = imsTargetOf(record);
+  try {
+    if (record.ims_job_id) {
+      const job = await ims.getJob(target, record.ims_job_id);
+      return {
+        type: 'job-status',
+        at: now(),
+        status: job.status,
+        jobId: record.ims_job_id,
+        progress: job.progress,
+        imageId: job.entities?.image_id ?? null,
+        errorCode: job.error_code ?? null,
+        failReason: job.fail_reason ?? null,
+      };
+    }
+    if (record.image_id) {
+      const image = await ims.getImage(target, record.image_id);
+      const status = image?.status;
+      if (status === 'active') return { type: 'job-status', at: now(), status: 'SUCCESS', imageId: record.image_id };
+      if (!image || status === 'killed' || status === 'deleted') {
+        return {
+          type: 'job-status',
+          at: now(),
+          status: 'FAIL',
+          errorCode: 'IMAGE_NOT_ACTIVE',
+          failReason: `image ${record.image_id} is ${status ?? 'gone'}`,
+        };
+      }
+      return { type: 'job-status', at: now(), status: 'RUNNING' };
+    }
+    return { type: 'deadline-passed', at: now() };
+  } catch (error) {
+    if (isImsError(error)) return null;
+    throw error;
+  }
+}

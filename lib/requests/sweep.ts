@@ -1,0 +1,120 @@
+// The poller's sweep: read only the records due for attention (the sparse `due` index), take
+// each with a conditional write so overlapping sweeps never act twice, then act: re-enqueue a
+// request the worker lost, ask IMS about a running job, or deliver a pending webhook.
+import type { ImsClient } from '../ims/client.js';
+import { logger } from '../log.js';
+import { carryOut, enqueue, type EffectDeps } from './effects.js';
+import { pendingAnnouncements, type LifecycleEvent } from './lifecycle.js';
+import type { StoredRequest } from './record.js';
+import { observeJob } from './submit.js';
+import { transition } from './transition.js';
+
+export interface SweepDeps extends EffectDeps {
+  ims: ImsClient;
+  /** Records read per sweep, and handled at once. */
+  batchSize: number;
+  concurrency: number;
+}
+
+export interface PollerDeps extends SweepDeps {
+  sleep: (ms: number) => Promise<void>;
+  /** Pause between sweeps within one invocation. */
+  pauseMs: number;
+  /** Time left unused at the end of an invocation, for the last sweep to finish. */
+  reserveMs: number;
+}
+
+export interface SweepReport {
+  due: number;
+  taken: number;
+  requeued: number;
+  checked: number;
+  announced: number;
+  corrupt: number;
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Takes a due record for this sweep: moves its next check past the sweep's lease with a
+ * version-conditional write. Unlike a submission claim it leaves `lease_until` alone, so a
+ * lapsed submission lease stays lapsed for the worker that re-claims it.
+ */
+async function take(record: StoredRequest, deps: SweepDeps): Promise<StoredRequest | null> {
+  const holdUntil = new Date(deps.now().getTime() + deps.timings.sweepLeaseMs).toISOString();
+  const saved = await deps.store.save({ ...record, next_check_at: holdUntil }, record.internal.version);
+  if (saved instanceof Error) throw saved;
+  return saved.saved ? saved.record : null;
+}
+
+type Action = 'requeued' | 'checked' | 'announced' | 'none';
+
+async function attend(record: StoredRequest, deps: SweepDeps): Promise<Action> {
+  switch (record.status) {
+    case 'queued':
+    case 'submitting':
+      // Its message was lost or its worker vanished: the worker claims it again (looking first if needed).
+      await enqueue(deps, record.id);
+      return 'requeued';
+    case 'running': {
+      const seen: LifecycleEvent = (await observeJob(deps.ims, record, deps.now)) ?? { type: 'deadline-passed', at: deps.now() };
+      const next = await transition(deps.store, record, seen, deps.timings);
+      if (next.ok) await carryOut(next.record, next.effects, deps);
+      else if (seen.type !== 'deadline-passed') logger.info('job status not recorded', { requestId: record.id, reason: next.reason, detail: next.detail });
+      return 'checked';
+    }
+    default: {
+      const effects = pendingAnnouncements(record);
+      await carryOut(record, effects, deps);
+      return effects.length ? 'announced' : 'none';
+    }
+  }
+}
+
+/** One pass over what is due now. Errors on one record are logged; the record comes due again after the lease. */
+export async function sweepOnce(deps: SweepDeps): Promise<SweepReport> {
+  const due = await deps.store.due(deps.now(), deps.batchSize);
+  for (const corrupt of due.corrupt) logger.error('corrupt request item skipped', { error: corrupt.message });
+  const report: SweepReport = { due: due.records.length, taken: 0, requeued: 0, checked: 0, announced: 0, corrupt: due.corrupt.length };
+  await mapLimit(due.records, deps.concurrency, async (record) => {
+    try {
+      const taken = await take(record, deps);
+      if (!taken) return;
+      report.taken++;
+      const action = await attend(taken, deps);
+      if (action !== 'none') report[action]++;
+    } catch (error) {
+      logger.error('sweep failed for a request', { requestId: record.id, error: (error as Error).message });
+    }
+  });
+  return report;
+}
+
+/**
+ * Sweeps until shortly before the invocation must end, pausing between sweeps, so that checks
+ * come more often than the one-minute schedule. Returns the reports of every sweep.
+ */
+export async function sweepUntil(
+  deps: SweepDeps & { sleep: (ms: number) => Promise<void> },
+  remainingMs: () => number,
+  { pauseMs, reserveMs }: { pauseMs: number; reserveMs: number },
+): Promise<SweepReport[]> {
+  const reports: SweepReport[] = [];
+  for (;;) {
+    const report = await sweepOnce(deps);
+    reports.push(report);
+    // A full batch means more is due: sweep again at once.
+    if (report.due >= deps.batchSize && remainingMs() > reserveMs) continue;
+    if (remainingMs() < pauseMs + reserveMs) return reports;
+    await deps.sleep(pauseMs);
+  }
+}

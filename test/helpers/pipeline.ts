@@ -1,0 +1,207 @@
+// The whole pipeline, in-process and over real sockets, driven step by step: the real intake,
+// worker and poller handlers against dynalite, fauxqs and the IMS simulator, with a webhook
+// receiver that verifies every delivery with the standardwebhooks library.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { request } from 'undici';
+import { Webhook } from 'standardwebhooks';
+import { createIntakeHandler } from '../../handlers/intake.js';
+import { createWorkerHandler } from '../../handlers/worker.js';
+import { sqsClient } from '../../lib/aws.js';
+import { parseConfig, type Config } from '../../lib/config.js';
+import type { RequestRecord } from '../../lib/requests/record.js';
+import { sweepOnce, type PollerDeps, type SweepReport } from '../../lib/requests/sweep.js';
+import type { WorkerDeps } from '../../lib/requests/worker.js';
+import { buildApiDeps, buildPollerDeps, buildWorkerDeps } from '../../lib/runtime.js';
+import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
+import { lambdaContext, startHttpGateway, type LocalGateway } from '../../local/http-gateway.js';
+import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
+import { startImsSimulator, type ImsSimulator, type SimOptions } from '../../local/ims-sim/server.js';
+import { startLocalServices, type LocalServices } from '../../local/services.js';
+import { messagesToDelete, sqsRecord } from '../../local/sqs-runner.js';
+
+export interface Delivery {
+  id: string;
+  type: string;
+  data: RequestRecord;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  deliveries: Delivery[];
+  /** Answer this status (instead of 204) until set back to null. */
+  failWith: number | null;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
+  const verifier = new Webhook(secret);
+  const receiver: WebhookReceiver = { url: '', deliveries: [], failWith: null, close: async () => undefined };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (receiver.failWith !== null) {
+        res.writeHead(receiver.failWith).end();
+        return;
+      }
+      const body = Buffer.concat(chunks).toString('utf8');
+      try {
+        // Throws unless the signature, id and timestamp check out.
+        const event = verifier.verify(body, req.headers as Record<string, string>) as { type: string; data: RequestRecord };
+        receiver.deliveries.push({ id: String(req.headers['webhook-id']), type: event.type, data: event.data });
+        res.writeHead(204).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  receiver.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return receiver;
+}
+
+export interface PipelineOptions {
+  sim?: SimOptions;
+  settings?: Record<string, string>;
+  /** Adjusts the worker's and poller's deps (a clock, a failing store, faster timings). */
+  adjust?: <T extends WorkerDeps>(deps: T, role: 'worker' | 'poller', cfg: Config) => T;
+  /** Faster or slower webhook retries than the pipeline's default of 200 ms. */
+  webhookRetryDelaysMs?: number[];
+}
+
+export interface Pipeline {
+  services: LocalServices;
+  sim: ImsSimulator;
+  gateway: LocalGateway;
+  receiver: WebhookReceiver;
+  cfg: Config;
+  apiKey: string;
+  worker: WorkerDeps;
+  poller: PollerDeps;
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
+  /** Receives one batch and runs the worker on it the way Lambda's event source mapping does. */
+  runWorker(options?: { visibilityTimeout?: number }): Promise<{ received: number; failed: number }>;
+  sweep(): Promise<SweepReport>;
+  /** Runs worker and poller rounds until `done` holds or the rounds run out. */
+  settle(done: () => Promise<boolean>, options?: { rounds?: number; pauseMs?: number }): Promise<void>;
+  record(id: string): Promise<RequestRecord>;
+  stop(): Promise<void>;
+}
+
+export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  const services = await startLocalServices({ visibilityTimeoutSeconds: 2 });
+  const sim = await startImsSimulator({ jobMs: 400, ...options.sim });
+  const secret = newWebhookSecret();
+  const apiKey = newApiKey();
+  const receiver = await startWebhookReceiver(secret);
+  const cfg = parseConfig({
+    INTAKE_QUEUE_URL: services.queueUrl,
+    TABLE_NAME: services.tableName,
+    DYNAMODB_ENDPOINT: services.dynamoEndpoint,
+    SQS_ENDPOINT: services.sqsEndpoint,
+    AWS_REGION: services.region,
+    IMS_ENDPOINT: sim.url,
+    IAM_ENDPOINT: sim.url,
+    IMS_REGION: SIM_DEFAULTS.region,
+    IMS_PROJECT_ID: SIM_DEFAULTS.projectId,
+    IMS_USER: SIM_DEFAULTS.user,
+    IMS_PASSWORD: SIM_DEFAULTS.password,
+    IMS_DOMAIN: SIM_DEFAULTS.domain,
+    ALLOW_LOOPBACK_WEBHOOKS: 'true',
+    JOB_CHECK_MIN_SECONDS: '1',
+    JOB_CHECK_MAX_SECONDS: '2',
+    TENANTS: JSON.stringify([{ id: 'acme', api_key_sha256: [hashSecret(apiKey)], webhook_secrets: [secret], default_callback_url: receiver.url }]),
+    ...options.settings,
+  });
+  // Sub-second pacing so a test runs in seconds; the rules are the production ones.
+  const fast = {
+    ...cfg.timings,
+    firstCheckDelayMs: 150,
+    checkBackoff: { minMs: 150, maxMs: 600 },
+    sweepLeaseMs: 1_000,
+    submitLeaseMs: 1_500,
+    imsRetryDelaysSeconds: [0],
+    webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? [200, 200, 200, 200, 200, 200, 200],
+  };
+  const adjust = options.adjust ?? (<T,>(d: T) => d);
+  const worker = adjust({ ...buildWorkerDeps(cfg), timings: fast }, 'worker', cfg);
+  const poller = adjust({ ...buildPollerDeps(cfg), timings: fast }, 'poller', cfg);
+  const apiDeps = buildApiDeps(cfg);
+  const gateway = await startHttpGateway({ handler: createIntakeHandler(() => apiDeps) });
+  const workerHandler = createWorkerHandler(() => worker);
+  const sqs = sqsClient({ endpoint: services.sqsEndpoint, region: services.region });
+
+  const pipeline: Pipeline = {
+    services,
+    sim,
+    gateway,
+    receiver,
+    cfg,
+    apiKey,
+    worker,
+    poller,
+    async api(method, path, body, headers = {}) {
+      const res = await request(`${gateway.url}${path}`, {
+        method: method as 'GET',
+        headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, json: text ? JSON.parse(text) : null };
+    },
+    async runWorker({ visibilityTimeout } = {}) {
+      const got = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: services.queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          AttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+          ...(visibilityTimeout === undefined ? {} : { VisibilityTimeout: visibilityTimeout }),
+        }),
+      );
+      const messages = got.Messages ?? [];
+      if (!messages.length) return { received: 0, failed: 0 };
+      const event: SQSEvent = { Records: messages.map((m) => sqsRecord(m, 'arn:aws:sqs:eu-central-1:000000000000:intake', services.region)) };
+      let outcome: { threw: true } | { threw: false; response: Awaited<ReturnType<typeof workerHandler>> };
+      try {
+        outcome = { threw: false, response: await workerHandler(event, lambdaContext('worker', 60_000) as Context) };
+      } catch {
+        outcome = { threw: true };
+      }
+      const toDelete = new Set(messagesToDelete(event.Records, outcome));
+      for (const m of messages) {
+        if (m.MessageId && toDelete.has(m.MessageId)) await sqs.send(new DeleteMessageCommand({ QueueUrl: services.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+      return { received: messages.length, failed: messages.length - toDelete.size };
+    },
+    sweep: () => sweepOnce(poller),
+    async settle(done, { rounds = 80, pauseMs = 100 } = {}) {
+      for (let i = 0; i < rounds; i++) {
+        if (await done()) return;
+        await pipeline.runWorker();
+        await pipeline.sweep();
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+      if (!(await done())) throw new Error('the pipeline did not settle');
+    },
+    async record(id) {
+      return (await pipeline.api('GET', `/v1/requests/${id}`)).json as RequestRecord;
+    },
+    async stop() {
+      await gateway.close();
+      await receiver.close();
+      await worker.ims.close();
+      await poller.ims.close();
+      await sim.close();
+      await services.stop();
+    },
+  };
+  return pipeline;
+}
+
+export const terminal = (r: RequestRecord) => r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled';
