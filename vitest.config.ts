@@ -7,5 +7,10 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Every test worker's output is captured and scanned for the test secrets once the run ends.
+    globalSetup: ['test/setup/global.ts'],
+    setupFiles: ['test/setup/capture-logs.ts'],
+    // The scan should see every line the code can log.
+    env: { LOG_LEVEL: 'DEBUG' },
   },
 });

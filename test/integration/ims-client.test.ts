@@ -13,6 +13,7 @@ import { createHttpTransport, type HttpTransport } from '../../lib/ims/http.js';
 import { imsSettings, type ImsSettingsInput } from '../../lib/ims/settings.js';
 import { signRequest } from '../../lib/ims/signer.js';
 import { logger } from '../../lib/log.js';
+import { registerSecret } from '../helpers/secrets.js';
 
 const JOB_MS = 60_000;
 const START = Date.parse('2026-11-23T10:00:00.000Z');
@@ -38,7 +39,7 @@ function recordingTransport(timeouts: Parameters<typeof createHttpTransport>[0])
     async send(origin, request) {
       const answer = await inner.send(origin, request);
       const token = answer.headers['x-subject-token'];
-      if (token) issuedTokens.push(token);
+      if (token) issuedTokens.push(registerSecret(token, 'IAM token'));
       return answer;
     },
     close: () => inner.close(),
@@ -223,7 +224,7 @@ describe('AK/SK signing', () => {
   });
 
   it('is refused as auth with a wrong SK, and the SK appears nowhere in the error', async () => {
-    const wrongSk = 'wrong-secret-key-that-must-not-leak';
+    const wrongSk = registerSecret('wrong-secret-key-that-must-not-leak');
     const err = await failure(client({ auth: { ...akskAuth, sk: wrongSk } }).getImage(target, ids.exportable));
     expect([err.kind, err.status]).toEqual(['auth', 401]);
     expect(JSON.stringify({ ...err.toJSON(), stack: err.stack })).not.toContain(wrongSk);
@@ -272,7 +273,7 @@ describe('token lifetime', () => {
   });
 
   it('reports credentials IAM refuses as auth, without the password in the error', async () => {
-    const wrong = 'not-the-password-0123';
+    const wrong = registerSecret('not-the-password-0123');
     const err = await failure(client({ auth: { ...passwordAuth, password: wrong } }).getImage(target, ids.exportable));
     expect(err.kind).toBe('auth');
     expect(err.operation).toBe('iam.token');

@@ -11,11 +11,12 @@ import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
 import { startHttpGateway, type LocalGateway } from '../../local/http-gateway.js';
 import { startLocalServices, type LocalServices } from '../../local/services.js';
 import type { ApiDeps } from '../../lib/api/routes.js';
+import { registerSecret } from '../helpers/secrets.js';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';
 const IMAGE = '0f8a1f2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
-const acmeKey = newApiKey();
-const otherKey = newApiKey();
+const acmeKey = registerSecret(newApiKey());
+const otherKey = registerSecret(newApiKey());
 
 let services: LocalServices;
 let gateway: LocalGateway;
@@ -33,8 +34,8 @@ function settings(s: LocalServices, perMinute = 1000) {
     IMS_PASSWORD: 'p',
     IMS_DOMAIN: 'd',
     TENANTS: JSON.stringify([
-      { id: 'acme', api_key_sha256: [hashSecret(acmeKey)], webhook_secrets: [newWebhookSecret()], requests_per_minute: perMinute },
-      { id: 'other', api_key_sha256: [hashSecret(otherKey)], webhook_secrets: [newWebhookSecret()], requests_per_minute: 2 },
+      { id: 'acme', api_key_sha256: [hashSecret(acmeKey)], webhook_secrets: [registerSecret(newWebhookSecret())], requests_per_minute: perMinute },
+      { id: 'other', api_key_sha256: [hashSecret(otherKey)], webhook_secrets: [registerSecret(newWebhookSecret())], requests_per_minute: 2 },
     ]),
   };
 }
@@ -139,7 +140,7 @@ describe('intake API', () => {
   it('answers each problem status with problem+json', async () => {
     const noKey = await call('POST', '/v1/exports', { key: null, body: exportBody() });
     expect(noKey.status).toBe(401);
-    const badKey = await call('GET', '/v1/requests', { key: newApiKey() });
+    const badKey = await call('GET', '/v1/requests', { key: registerSecret(newApiKey()) });
     expect(badKey.status).toBe(401);
     const malformed = await call('POST', '/v1/exports', { raw: '{"image_id":', headers: { 'content-type': 'application/json' } });
     expect(malformed.status).toBe(400);

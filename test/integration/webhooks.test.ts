@@ -9,6 +9,7 @@ import type { RequestRecord } from '../../lib/requests/record.js';
 import { webhookEventId } from '../../lib/webhooks/event.js';
 import { deliverWebhook, postJson, postSigned } from '../../lib/webhooks/deliver.js';
 import { createGuardedAgent, type ResolveHost } from '../../lib/webhooks/guard.js';
+import { registerSecret } from '../helpers/secrets.js';
 
 interface Received {
   path: string;
@@ -24,7 +25,7 @@ let redirectTarget: Server;
 let base: string;
 let port: number;
 
-const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+const newSecret = (): string => registerSecret(`whsec_${randomBytes(24).toString('base64')}`);
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
@@ -233,6 +234,7 @@ describe('deliverWebhook to a local receiver', () => {
   });
 
   it('reports a non-2xx answer as an http failure with its status and without the query', async () => {
+    registerSecret('very-secret-token');
     const result = await postSigned(
       { url: `${base}/error?token=very-secret-token`, body: '{}', headers: { 'content-type': 'application/json' } },
       { agent: agent({ allowLoopback: true, requireHttps: false }) },

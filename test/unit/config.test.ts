@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, resolveSecrets } from '../../lib/config.js';
 import { hashSecret, newWebhookSecret } from '../../lib/tenants.js';
+import { registerSecret } from '../helpers/secrets.js';
 
-const TENANTS = JSON.stringify([{ id: 'acme', api_key_sha256: [hashSecret('k')], webhook_secrets: [newWebhookSecret()] }]);
+const TENANTS = JSON.stringify([{ id: 'acme', api_key_sha256: [hashSecret('k')], webhook_secrets: [registerSecret(newWebhookSecret())] }]);
 const base = {
   INTAKE_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/ims-transfer-dev-intake',
   IMS_PROJECT_ID: '0123456789abcdef0123456789abcdef',
   TENANTS,
   IMS_USER: 'svc-ims',
-  IMS_PASSWORD: 'correct horse battery staple',
+  IMS_PASSWORD: registerSecret('correct horse battery staple'),
   IMS_DOMAIN: 'OTC-EU-DE-000000000010000',
 };
 
@@ -62,7 +63,7 @@ describe('settings', () => {
   });
 
   it('refuses a secrets document with unknown keys, naming the key but not the values', async () => {
-    const err = await resolveSecrets({ SECRETS_PARAMETER: '/p' }, async () => JSON.stringify({ IMS_PASWORD: 'hunter2-secret' })).catch((e: Error) => e.message);
+    const err = await resolveSecrets({ SECRETS_PARAMETER: '/p' }, async () => JSON.stringify({ IMS_PASWORD: registerSecret('hunter2-secret') })).catch((e: Error) => e.message);
     expect(err).toContain('IMS_PASWORD');
     expect(err).not.toContain('hunter2-secret');
   });

@@ -1,8 +1,9 @@
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import { describe, expect, it } from 'vitest';
 import { sdkDate, signRequest, signingEncode } from '../../lib/ims/signer.js';
+import { registerSecret } from '../helpers/secrets.js';
 
-const credentials = { ak: 'HPUAEXAMPLEAK0000001', sk: 'exampleSecretKey0123456789abcdefghijklmn' };
+const credentials = { ak: 'HPUAEXAMPLEAK0000001', sk: registerSecret('exampleSecretKey0123456789abcdefghijklmn') };
 const date = new Date('2026-11-23T10:04:05.678Z');
 const projectId = '0123456789abcdef0123456789abcdef';
 

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { hashSecret, newApiKey, newWebhookSecret, parseTenants, tenantDirectory } from '../../lib/tenants.js';
+import { registerSecret } from '../helpers/secrets.js';
 
-const acmeKey = newApiKey();
-const acmeOldKey = newApiKey();
-const otherKey = newApiKey();
+const acmeKey = registerSecret(newApiKey());
+const acmeOldKey = registerSecret(newApiKey());
+const otherKey = registerSecret(newApiKey());
 const tenantsJson = JSON.stringify([
   {
     id: 'acme',
     api_key_sha256: [hashSecret(acmeKey), hashSecret(acmeOldKey)],
-    webhook_secrets: [newWebhookSecret()],
+    webhook_secrets: [registerSecret(newWebhookSecret())],
     slack_team_ids: ['T123'],
-    mattermost_token_sha256: [hashSecret('mm-token-acme')],
+    mattermost_token_sha256: [hashSecret(registerSecret('mm-token-acme'))],
   },
-  { id: 'other', api_key_sha256: [hashSecret(otherKey)], webhook_secrets: [newWebhookSecret()] },
+  { id: 'other', api_key_sha256: [hashSecret(otherKey)], webhook_secrets: [registerSecret(newWebhookSecret())] },
 ]);
 
 describe('tenant directory', () => {
@@ -25,7 +26,7 @@ describe('tenant directory', () => {
   });
 
   it('finds no tenant for an unknown, empty or absurdly long key', () => {
-    expect(dir.byApiKey(newApiKey())).toBeNull();
+    expect(dir.byApiKey(registerSecret(newApiKey()))).toBeNull();
     expect(dir.byApiKey('')).toBeNull();
     expect(dir.byApiKey('x'.repeat(10_000))).toBeNull();
   });
@@ -44,7 +45,7 @@ describe('tenant directory', () => {
 
 describe('parseTenants', () => {
   it('names the failing field without echoing secret values', () => {
-    const bad = JSON.stringify([{ id: 'acme', api_key_sha256: ['not-a-hash'], webhook_secrets: ['plain-secret-value'] }]);
+    const bad = JSON.stringify([{ id: 'acme', api_key_sha256: ['not-a-hash'], webhook_secrets: [registerSecret('plain-secret-value')] }]);
     let message = '';
     try {
       parseTenants(bad);
@@ -57,7 +58,7 @@ describe('parseTenants', () => {
   });
 
   it('refuses duplicate tenant ids and malformed JSON', () => {
-    const t = { id: 'a', api_key_sha256: [hashSecret('k')], webhook_secrets: [newWebhookSecret()] };
+    const t = { id: 'a', api_key_sha256: [hashSecret('k')], webhook_secrets: [registerSecret(newWebhookSecret())] };
     expect(() => parseTenants(JSON.stringify([t, t]))).toThrow(/unique/);
     expect(() => parseTenants('{')).toThrow(/not valid JSON/);
   });

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { signWebhook } from '../../lib/webhooks/sign.js';
+import { registerSecret } from '../helpers/secrets.js';
 
-const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+const newSecret = (): string => registerSecret(`whsec_${randomBytes(24).toString('base64')}`);
 const body = JSON.stringify({ type: 'image.export.succeeded', timestamp: '2026-11-23T10:00:00Z', data: { id: 'req_1' } });
 
 describe('signWebhook', () => {
@@ -39,8 +40,8 @@ describe('signWebhook', () => {
 
   it.each([
     [[], /no webhook secret/],
-    [['not-a-secret-at-all'], /#1 does not start with whsec_/],
-    [['whsec_!!!not*base64!!!'], /#1 is not valid base64/],
+    [[registerSecret('not-a-secret-at-all')], /#1 does not start with whsec_/],
+    [[registerSecret('whsec_!!!not*base64!!!')], /#1 is not valid base64/],
   ])('reports unusable secrets %j as a value without echoing them', (secrets, message) => {
     const signed = signWebhook({ msgId: 'msg_abc', timestamp: new Date(), body, secrets });
     expect(signed).toMatchObject({ ok: false, kind: 'bad-secret', message: expect.stringMatching(message) });
