@@ -2,6 +2,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiDeps } from './api/routes.js';
 import { dynamoDocumentClient, sqsClient } from './aws.js';
+import { createChatNotifier } from './chatops/notify.js';
+import { createReplayGuard } from './chatops/verify.js';
 import { loadConfig, type Config } from './config.js';
 import { createImsClient } from './ims/client.js';
 import { createIntakeQueue } from './queue/intake.js';
@@ -31,22 +33,25 @@ export function buildApiDeps(cfg: Config): ApiDeps {
     placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
     now,
     cancel: (record, at) => cancelRequest(store, record, at),
+    chat: { slackSigningSecret: cfg.slackSigningSecret ?? null, replays: createReplayGuard(), allowLoopback: cfg.allowLoopbackWebhooks },
   };
 }
 
 /** What the worker and the poller share: store, queue, tenants, IMS, outbound HTTP, timings. */
 function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof createImsClient> } {
   const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
+  const now = () => new Date();
+  // Loopback only for local development; https only in the cloud. Webhooks and chat posts share it.
+  const webhookAgent = createGuardedAgent({ allowLoopback: cfg.allowLoopbackWebhooks, requireHttps: !cfg.allowLoopbackWebhooks });
   return {
     store: createRequestStore({ client: db, tableName: cfg.tableName }),
     queue: createIntakeQueue({ client: sqsClient({ endpoint: cfg.sqsEndpoint, region: cfg.awsRegion }), queueUrl: cfg.intakeQueueUrl }),
     tenants: tenantDirectory(cfg.tenants),
     placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
-    // Loopback only for local development; https only in the cloud.
-    webhookAgent: createGuardedAgent({ allowLoopback: cfg.allowLoopbackWebhooks, requireHttps: !cfg.allowLoopbackWebhooks }),
-    chat: null,
+    webhookAgent,
+    chat: createChatNotifier({ agent: webhookAgent, now, allowLoopback: cfg.allowLoopbackWebhooks }),
     timings: cfg.timings,
-    now: () => new Date(),
+    now,
     ims: createImsClient(cfg.ims),
   };
 }

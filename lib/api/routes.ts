@@ -1,5 +1,6 @@
 // The HTTP API of contract section 2, as functions from an API Gateway event to a result.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { handleSlashCommand, type ChatSettings } from '../chatops/slash.js';
 import { logger } from '../log.js';
 import type { IntakeQueue } from '../queue/intake.js';
 import { recordRequest, type Placement } from '../requests/intake.js';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   now: () => Date;
   /** Cancels a queued request; anything else is refused (IMS has no cancel). */
   cancel: (record: StoredRequest, at: Date) => Promise<{ ok: true; record: StoredRequest } | { ok: false; reason: string }>;
+  /** Slash commands: the Slack signing secret and this container's replay cache. */
+  chat: ChatSettings;
 }
 
 type Route = (event: APIGatewayProxyEventV2, tenant: Tenant, deps: ApiDeps, instance: string, params: string[]) => Promise<HttpResult>;
@@ -118,6 +121,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', path: /^\/v1\/requests$/, auth: true, run: listRequests },
   { method: 'GET', path: /^\/v1\/openapi\.json$/, auth: false, run: async () => json(200, openApiDocument()) },
   { method: 'GET', path: /^\/v1\/health$/, auth: false, run: async () => json(200, { status: 'ok' }) },
+  { method: 'POST', path: /^\/v1\/chatops\/slack$/, auth: false, run: handleSlashCommand },
 ];
 
 /** Dispatches one API event. Unknown paths are 404; unauthenticated calls to protected routes 401. */

@@ -1,0 +1,112 @@
+// Posting a finished request's message to chat: the command's response_url while Slack still
+// takes it (30 minutes, 5 uses), else the tenant's incoming webhook. Every post goes through the
+// SSRF-guarded agent; chat URLs carry a token in their path, so only hosts are ever logged.
+import { isIP } from 'node:net';
+import { logger } from '../log.js';
+import type { RequestInternal, StoredRequest } from '../requests/record.js';
+import type { Tenant } from '../tenants.js';
+import { postJson, type PostDeps } from '../webhooks/deliver.js';
+import { completionMessage, type ChatPlatform } from './messages.js';
+
+/** Slack: a response_url takes up to 5 posts within 30 minutes of the command. */
+export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
+export const RESPONSE_URL_MAX_USES = 5;
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_NAMES.has(hostname) || (isIP(hostname) === 4 && hostname.startsWith('127.'));
+}
+
+function isSlackHost(hostname: string): boolean {
+  return hostname === 'slack.com' || hostname.endsWith('.slack.com');
+}
+
+/**
+ * Which platform a chat URL belongs to: Slack's hosts are Slack's; Mattermost (self-hosted, any host)
+ * puts both response URLs and incoming webhooks under `/hooks/`; anything else is taken for Slack-shaped.
+ */
+export function platformOfUrl(url: URL): ChatPlatform {
+  if (isSlackHost(url.hostname)) return 'slack';
+  return /(^|\/)hooks\//.test(url.pathname) ? 'mattermost' : 'slack';
+}
+
+export type ChatUrlCheck = { ok: true; url: string; platform: ChatPlatform } | { ok: false; reason: string };
+
+/**
+ * Whether we may post to a chat URL: https only, and a Slack-shaped URL only on Slack's hosts; with
+ * `allowLoopback` (local development), http and any shape on localhost too. The agent checks addresses.
+ */
+export function checkChatUrl(raw: string, { allowLoopback }: { allowLoopback: boolean }): ChatUrlCheck {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, reason: 'not a URL' };
+  }
+  if (url.username || url.password) return { ok: false, reason: 'URLs with user info are not allowed' };
+  const local = allowLoopback && isLoopbackHost(url.hostname);
+  if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) return { ok: false, reason: `${url.protocol} URLs are not allowed` };
+  const platform = platformOfUrl(url);
+  if (platform === 'slack' && !isSlackHost(url.hostname) && !local) return { ok: false, reason: `${url.hostname} is not a Slack host` };
+  return { ok: true, url: url.toString(), platform };
+}
+
+export type ChatTarget = 'response_url' | 'chat_webhook';
+
+export type ChatNotifyResult =
+  | { ok: true; target: ChatTarget; status: number; usedResponseUrl: boolean }
+  | {
+      ok: false;
+      kind: 'no-target' | 'delivery-failed';
+      /** True when a post to the response_url was made (it counts against Slack's 5 uses even if it failed). */
+      usedResponseUrl: boolean;
+      failures: { target: ChatTarget; message: string }[];
+    };
+
+export interface ChatNotifyDeps extends PostDeps {
+  now: () => Date;
+  allowLoopback: boolean;
+}
+
+/** Whether the record's response_url may still be posted to at `now`. */
+export function responseUrlUsable(chat: RequestInternal['chat'], now: Date): chat is NonNullable<RequestInternal['chat']> & { response_url: string } {
+  if (!chat?.response_url || chat.expires_at === null) return false;
+  return chat.response_uses < RESPONSE_URL_MAX_USES && now.getTime() < Date.parse(chat.expires_at);
+}
+
+/** The record's chat state after a notification: one more response_url use if one was made. */
+export function chatAfterNotify(chat: RequestInternal['chat'], result: ChatNotifyResult): RequestInternal['chat'] {
+  if (!chat || !result.usedResponseUrl) return chat;
+  return { ...chat, response_uses: chat.response_uses + 1 };
+}
+
+/** Posts the completion message of a finished record; the result says where it went (see chatAfterNotify). */
+export async function notifyChat(record: StoredRequest, tenant: Tenant, deps: ChatNotifyDeps): Promise<ChatNotifyResult> {
+  const failures: { target: ChatTarget; message: string }[] = [];
+  let usedResponseUrl = false;
+  const candidates: { target: ChatTarget; url: string }[] = [];
+  const chat = record.internal.chat;
+  if (responseUrlUsable(chat, deps.now())) candidates.push({ target: 'response_url', url: chat.response_url });
+  if (tenant.chat_webhook_url) candidates.push({ target: 'chat_webhook', url: tenant.chat_webhook_url });
+
+  for (const { target, url } of candidates) {
+    const checked = checkChatUrl(url, { allowLoopback: deps.allowLoopback });
+    if (!checked.ok) {
+      failures.push({ target, message: checked.reason });
+      continue;
+    }
+    if (target === 'response_url') usedResponseUrl = true;
+    const sent = await postJson({ url: checked.url, json: completionMessage(record, checked.platform) }, deps);
+    if (sent.ok) return { ok: true, target, status: sent.status, usedResponseUrl };
+    failures.push({ target, message: sent.message });
+    logger.warn('chat notification failed', { requestId: record.id, target, host: new URL(checked.url).host, kind: sent.kind, reason: sent.message });
+  }
+  if (candidates.length === 0) return { ok: false, kind: 'no-target', usedResponseUrl, failures };
+  return { ok: false, kind: 'delivery-failed', usedResponseUrl, failures };
+}
+
+/** notifyChat bound to a container's agent and clock, in the shape the worker and poller call. */
+export function createChatNotifier(deps: ChatNotifyDeps): { notify(record: StoredRequest, tenant: Tenant): Promise<ChatNotifyResult> } {
+  return { notify: (record, tenant) => notifyChat(record, tenant, deps) };
+}
