@@ -11,6 +11,7 @@ const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const DUE_SIZES = [500, 2000, 8000];
 const SIGNING_WINDOW_MS = 400;
 const INTAKE_REQUESTS = 300;
+const COLD_START_RUNS = 9;
 
 const INTRO = `# Benchmarks
 
@@ -25,7 +26,9 @@ and Huawei's \`AKSKSigner.sign\` give the same Authorization header, then compar
 per second. **Intake throughput** sends the same \`POST /v1/exports\` requests to the real intake handler
 invoked directly with API Gateway events and through the local HTTP gateway over loopback sockets
 (both against dynalite and fauxqs, 8 in flight): the ratio is the share of a local request's cost that
-is HTTP and event translation rather than the handler's own work.
+is HTTP and event translation rather than the handler's own work. **Cold start** bundles each
+handler with serverless.yml's esbuild settings, and one bundle of the whole service (all three
+handlers), and imports each in fresh Node processes: each function loads only what it runs.
 `;
 
 function log(line: string): void {
@@ -39,15 +42,19 @@ async function main(): Promise<void> {
   const { benchDueSweep } = await import('./due-sweep.js');
   const { benchSigning } = await import('./signing.js');
   const { benchIntake } = await import('./intake.js');
+  const { benchColdStart } = await import('./cold-start.js');
   const { fixed } = await import('./measure.js');
 
-  log('bench 1/3: due sweep vs Scan');
+  log('bench 1/4: due sweep vs Scan');
   const due = await benchDueSweep(DUE_SIZES, log);
-  log('bench 2/3: AK/SK signing');
+  log('bench 2/4: AK/SK signing');
   const signing = benchSigning(SIGNING_WINDOW_MS, log);
-  log('bench 3/3: intake throughput');
+  log('bench 3/4: intake throughput');
   const intake = await benchIntake(INTAKE_REQUESTS, log);
   const [direct, gateway] = intake;
+  log('bench 4/4: cold start');
+  const cold = await benchColdStart(COLD_START_RUNS, log);
+  const whole = cold.find((r) => r.bundle === 'whole service');
 
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   const report = `${INTRO}
@@ -74,6 +81,12 @@ ${signing.map((r) => `| ${r.request} | ${fixed(r.oursOpsPerSec, 0)} | ${fixed(r.
 ${intake.map((r) => `| ${r.path} | ${fixed(r.requestsPerSec)} |`).join('\n')}
 
 Direct / gateway: **${ratio(direct?.requestsPerSec ?? 0, gateway?.requestsPerSec ?? 0)}**.
+
+### 4. Cold start (bundles as serverless.yml builds them; median import time of ${COLD_START_RUNS} fresh processes)
+
+| bundle | size KiB | import ms | size / whole service | import / whole service |
+|---|---:|---:|---:|---:|
+${cold.map((r) => `| ${r.bundle} | ${fixed(r.bytes / 1024, 0)} | ${fixed(r.importMs)} | ${ratio(r.bytes, whole?.bytes ?? 0)} | ${ratio(r.importMs, whole?.importMs ?? 0)} |`).join('\n')}
 `;
   writeFileSync(RESULTS, report);
   log(`wrote ${RESULTS} in ${Math.round((Date.now() - started) / 1000)} s`);

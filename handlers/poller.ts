@@ -5,7 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../lib/log.js';
 import { sweepUntil, type PollerDeps } from '../lib/requests/sweep.js';
-import { pollerDeps } from '../lib/runtime.js';
+import { pollerDeps } from '../lib/runtime/jobs.js';
 
 export function createPollerHandler(deps: () => PollerDeps | Promise<PollerDeps>) {
   return middy<ScheduledEvent, void, Error, Context>()

@@ -5,7 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logger } from '../lib/log.js';
 import { processIntakeMessage, type WorkerDeps } from '../lib/requests/worker.js';
-import { workerDeps } from '../lib/runtime.js';
+import { workerDeps } from '../lib/runtime/jobs.js';
 
 export function createWorkerHandler(deps: () => WorkerDeps | Promise<WorkerDeps>) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()

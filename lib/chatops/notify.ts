@@ -1,56 +1,12 @@
 // Posting a finished request's message to chat: the command's response_url while Slack still
 // takes it (30 minutes, 5 uses), else the tenant's incoming webhook. Every post goes through the
 // SSRF-guarded agent; chat URLs carry a token in their path, so only hosts are ever logged.
-import { isIP } from 'node:net';
 import { logger } from '../log.js';
 import type { RequestInternal, StoredRequest } from '../requests/record.js';
 import type { Tenant } from '../tenants.js';
 import { postJson, type PostDeps } from '../webhooks/deliver.js';
-import { completionMessage, type ChatPlatform } from './messages.js';
-
-/** Slack: a response_url takes up to 5 posts within 30 minutes of the command. */
-export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
-export const RESPONSE_URL_MAX_USES = 5;
-
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_NAMES.has(hostname) || (isIP(hostname) === 4 && hostname.startsWith('127.'));
-}
-
-function isSlackHost(hostname: string): boolean {
-  return hostname === 'slack.com' || hostname.endsWith('.slack.com');
-}
-
-/**
- * Which platform a chat URL belongs to: Slack's hosts are Slack's; Mattermost (self-hosted, any host)
- * puts both response URLs and incoming webhooks under `/hooks/`; anything else is taken for Slack-shaped.
- */
-export function platformOfUrl(url: URL): ChatPlatform {
-  if (isSlackHost(url.hostname)) return 'slack';
-  return /(^|\/)hooks\//.test(url.pathname) ? 'mattermost' : 'slack';
-}
-
-export type ChatUrlCheck = { ok: true; url: string; platform: ChatPlatform } | { ok: false; reason: string };
-
-/**
- * Whether we may post to a chat URL: https only, and a Slack-shaped URL only on Slack's hosts; with
- * `allowLoopback` (local development), http and any shape on localhost too. The agent checks addresses.
- */
-export function checkChatUrl(raw: string, { allowLoopback }: { allowLoopback: boolean }): ChatUrlCheck {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return { ok: false, reason: 'not a URL' };
-  }
-  if (url.username || url.password) return { ok: false, reason: 'URLs with user info are not allowed' };
-  const local = allowLoopback && isLoopbackHost(url.hostname);
-  if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) return { ok: false, reason: `${url.protocol} URLs are not allowed` };
-  const platform = platformOfUrl(url);
-  if (platform === 'slack' && !isSlackHost(url.hostname) && !local) return { ok: false, reason: `${url.hostname} is not a Slack host` };
-  return { ok: true, url: url.toString(), platform };
-}
+import { completionMessage } from './messages.js';
+import { RESPONSE_URL_MAX_USES, checkChatUrl } from './urls.js';
 
 export type ChatTarget = 'response_url' | 'chat_webhook';
 

@@ -25,7 +25,7 @@ import {
   type ChatMessage,
   type ChatPlatform,
 } from './messages.js';
-import { RESPONSE_URL_LIFETIME_MS, checkChatUrl } from './notify.js';
+import { RESPONSE_URL_LIFETIME_MS, checkChatUrl } from './urls.js';
 import { authenticateSlashCommand, type ReplayGuard } from './verify.js';
 
 /** What the chat route needs beyond the API's deps; built once per container. */

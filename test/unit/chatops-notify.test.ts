@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chatAfterNotify, checkChatUrl, responseUrlUsable } from '../../lib/chatops/notify.js';
+import { chatAfterNotify, responseUrlUsable } from '../../lib/chatops/notify.js';
+import { checkChatUrl } from '../../lib/chatops/urls.js';
 
 const NOW = new Date('2026-03-01T10:10:00Z');
 const chat = (over: Partial<{ response_url: string | null; response_uses: number; expires_at: string | null }> = {}) => ({

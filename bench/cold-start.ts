@@ -1,0 +1,61 @@
+// Bench 4: what each Lambda bundles is its cold start. Each handler is bundled the way
+// serverless.yml's esbuild settings do, next to one bundle of the whole service (all three
+// handlers: what a function would load if it imported every composition root), and each bundle
+// is imported in fresh Node processes: bundle size and median import time, side by side.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { median } from './measure.js';
+
+export interface ColdStartRow {
+  bundle: string;
+  bytes: number;
+  importMs: number;
+}
+
+/** The options of serverless.yml's `custom.esbuild`. */
+const BUNDLE_OPTIONS = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  logLevel: 'silent',
+} as const;
+
+const HANDLERS = ['intake', 'worker', 'poller'] as const;
+
+/** Milliseconds to import `file` in a fresh process (module loading and top-level code; no invocation). */
+function importMs(file: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, LOG_LEVEL: 'SILENT' }, encoding: 'utf8' });
+  return Number(out);
+}
+
+export async function benchColdStart(runs: number, log: (line: string) => void): Promise<ColdStartRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-bundles-'));
+  try {
+    const root = resolve(import.meta.dirname, '..');
+    const entries: [string, string][] = HANDLERS.map((h) => [h, join(root, 'handlers', `${h}.ts`)]);
+    const whole = join(dir, 'whole-service.ts');
+    writeFileSync(whole, HANDLERS.map((h) => `export { handler as ${h} } from ${JSON.stringify(join(root, 'handlers', `${h}.ts`))};`).join('\n'));
+    entries.push(['whole service', whole]);
+
+    const bundles = [];
+    for (const [name, entry] of entries) {
+      const outfile = join(dir, `${name.replace(/\W+/g, '-')}.mjs`);
+      await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile });
+      bundles.push({ name, outfile, bytes: statSync(outfile).size, times: [] as number[] });
+    }
+    // Interleaved, so a slow moment of the machine hits every bundle alike.
+    for (let i = 0; i < runs; i++) for (const b of bundles) b.times.push(importMs(b.outfile));
+    const rows = bundles.map((b) => ({ bundle: b.name, bytes: b.bytes, importMs: median(b.times) }));
+    for (const r of rows) log(`  cold start: ${r.bundle}: ${(r.bytes / 1024).toFixed(0)} KiB, import ${r.importMs.toFixed(1)} ms (median of ${runs})`);
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,29 @@
+// What the intake function runs with, built once per container. It imports only what the API
+// needs (no IMS client, no outbound HTTP stack): what a function bundles is its cold start.
+import type { ApiDeps } from '../api/routes.js';
+import { dynamoDocumentClient, sqsClient } from '../aws.js';
+import { createReplayGuard } from '../chatops/verify.js';
+import { loadConfig, type Config } from '../config.js';
+import { createIntakeQueue } from '../queue/intake.js';
+import { cancelRequest } from '../requests/cancel.js';
+import { createRateLimiter } from '../store/rate-limit.js';
+import { createRequestStore } from '../store/requests.js';
+import { tenantDirectory } from '../tenants.js';
+import { once } from './once.js';
+
+export function buildApiDeps(cfg: Config): ApiDeps {
+  const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
+  const store = createRequestStore({ client: db, tableName: cfg.tableName });
+  return {
+    tenants: tenantDirectory(cfg.tenants),
+    store,
+    queue: createIntakeQueue({ client: sqsClient({ endpoint: cfg.sqsEndpoint, region: cfg.awsRegion }), queueUrl: cfg.intakeQueueUrl }),
+    rateLimiter: createRateLimiter({ client: db, tableName: cfg.tableName }),
+    placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
+    now: () => new Date(),
+    cancel: (record, at) => cancelRequest(store, record, at),
+    chat: { slackSigningSecret: cfg.slackSigningSecret ?? null, replays: createReplayGuard(), allowLoopback: cfg.allowLoopbackWebhooks },
+  };
+}
+
+export const apiDeps = once(async () => buildApiDeps(await loadConfig()));

@@ -1,0 +1,44 @@
+// What the worker and the poller run with, built once per container: store, queue, tenants, the
+// IMS client, the guarded agent for webhooks and chat posts, timings.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dynamoDocumentClient, sqsClient } from '../aws.js';
+import { createChatNotifier } from '../chatops/notify.js';
+import { loadConfig, type Config } from '../config.js';
+import { createImsClient } from '../ims/client.js';
+import { createIntakeQueue } from '../queue/intake.js';
+import type { EffectDeps } from '../requests/effects.js';
+import type { PollerDeps } from '../requests/sweep.js';
+import type { WorkerDeps } from '../requests/worker.js';
+import { createRequestStore } from '../store/requests.js';
+import { tenantDirectory } from '../tenants.js';
+import { createGuardedAgent } from '../webhooks/guard.js';
+import { once } from './once.js';
+
+function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof createImsClient> } {
+  const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
+  const now = () => new Date();
+  // Loopback only for local development; https only in the cloud. Webhooks and chat posts share it.
+  const webhookAgent = createGuardedAgent({ allowLoopback: cfg.allowLoopbackWebhooks, requireHttps: !cfg.allowLoopbackWebhooks });
+  return {
+    store: createRequestStore({ client: db, tableName: cfg.tableName }),
+    queue: createIntakeQueue({ client: sqsClient({ endpoint: cfg.sqsEndpoint, region: cfg.awsRegion }), queueUrl: cfg.intakeQueueUrl }),
+    tenants: tenantDirectory(cfg.tenants),
+    placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
+    webhookAgent,
+    chat: createChatNotifier({ agent: webhookAgent, now, allowLoopback: cfg.allowLoopbackWebhooks }),
+    timings: cfg.timings,
+    now,
+    ims: createImsClient(cfg.ims),
+  };
+}
+
+export function buildWorkerDeps(cfg: Config): WorkerDeps {
+  return buildEffectDeps(cfg);
+}
+
+export function buildPollerDeps(cfg: Config): PollerDeps {
+  return { ...buildEffectDeps(cfg), batchSize: 100, concurrency: 8, sleep: (ms) => sleep(ms).then(() => undefined), pauseMs: 5_000, reserveMs: 12_000 };
+}
+
+export const workerDeps = once(async () => buildWorkerDeps(await loadConfig()));
+export const pollerDeps = once(async () => buildPollerDeps(await loadConfig()));
