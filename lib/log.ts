@@ -8,11 +8,14 @@ export const logger = new Logger({
   logLevel: (process.env.LOG_LEVEL as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' | undefined) ?? 'INFO',
 });
 
-/** A URL as it may be logged: origin and path only (no user info, no query, no fragment). */
+/**
+ * A URL as it may be logged: its origin only. Webhook and chat URLs often carry their token in
+ * the path (`/services/T…/B…/<token>`, `/hooks/<token>`), in user info or in the query.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
+    return `${u.protocol}//${u.host}`;
   } catch {
     return '(unparseable url)';
   }
