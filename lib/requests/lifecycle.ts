@@ -4,7 +4,8 @@
 //
 // Decisions worth knowing:
 // - `attempts` counts every IMS submission POST (accepted, refused, unavailable, outcome unknown);
-//   the cap on `ims-unavailable` / `ims-outcome-unknown` retries is on this count.
+//   the cap on `ims-unavailable` / `ims-outcome-unknown` retries is on this count. A found image
+//   counts as one when a crash kept its POST from being counted.
 // - A re-claim of a `submitting` record whose lease lapsed sets `submit_uncertain`: the previous
 //   holder may have sent its POST before it vanished, so the next submission looks first.
 // - `next_check_at` is when a poller sweep should next look at the record. After a terminal
@@ -259,6 +260,8 @@ function imageFound(record: StoredRequest, event: Event<'image-found'>, settings
     status: 'running',
     ims_job_id: event.jobId ?? record.ims_job_id,
     image_id: event.imageId,
+    // The image proves a submission reached IMS, even one a crash kept from being counted.
+    attempts: Math.max(record.attempts, 1),
     submitted_at: record.submitted_at ?? event.at.toISOString(),
     error: null,
     updated_at: event.at.toISOString(),

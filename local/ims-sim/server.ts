@@ -51,7 +51,15 @@ export interface SimOptions {
   now?: () => number;         // the clock (ms since epoch), default Date.now — tests move time with it
 }
 export interface SimCall { method: string; path: string; query: Record<string, string>; body: unknown; time: string; auth: 'token' | 'aksk' | 'none' }
-export type SimFault = { match: string; status: number; body?: unknown; times?: number } | { match: string; delay_ms: number; times?: number };
+/**
+ * A status fault answers at once and IMS does nothing. A delay fault stalls the call: by default
+ * (`lost: "answer"`) IMS acts on it and only its answer is held back, as when a response is lost
+ * on the way back; with `lost: "request"` the call never reaches IMS and, after the delay, the
+ * gateway answers 504 (what a caller that waited that long would see).
+ */
+export type SimFault =
+  | { match: string; status: number; body?: unknown; times?: number }
+  | { match: string; delay_ms: number; times?: number; lost?: 'answer' | 'request' };
 export interface ImsSimulator {
   url: string;                // 'http://127.0.0.1:PORT' — IAM (/v3/auth/tokens) and IMS on this one origin
   port: number;
@@ -69,7 +77,12 @@ const faultMatch = z.string().regex(/^[A-Za-z]+ \/\S*$/, 'must look like "METHOD
 const faultTimes = z.number().int().min(1).optional();
 export const simFaultSchema: z.ZodType<SimFault> = z.union([
   z.strictObject({ match: faultMatch, status: z.number().int().min(100).max(599), body: z.unknown().optional(), times: faultTimes }),
-  z.strictObject({ match: faultMatch, delay_ms: z.number().int().min(0).max(600_000), times: faultTimes }),
+  z.strictObject({
+    match: faultMatch,
+    delay_ms: z.number().int().min(0).max(600_000),
+    times: faultTimes,
+    lost: z.enum(['answer', 'request']).optional(),
+  }),
 ]);
 
 const addedImage = z.looseObject({ id: z.string().min(1), name: z.string().min(1) });
@@ -549,9 +562,11 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
       send(res, { status: fault.status, body: fault.body === undefined ? faultBody(fault.status) : fault.body });
       return;
     }
-    const answer = raw ? answerIms(req, rawUrl, path, query, raw) : imsError('IMG.0001', 413);
+    const lostRequest = fault !== undefined && 'delay_ms' in fault && fault.lost === 'request';
+    // A lost request never reaches IMS; otherwise the call takes effect before any delay.
+    const answer = lostRequest ? gatewayError(504) : raw ? answerIms(req, rawUrl, path, query, raw) : imsError('IMG.0001', 413);
     if (fault && 'delay_ms' in fault) {
-      // The call took effect; its answer is held back, as when a response is lost on the way.
+      // The answer is held back, as when it is lost on the way (or the gateway waits for a backend that never got the call).
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           pendingDelays.delete(timer);

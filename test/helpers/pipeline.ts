@@ -11,6 +11,7 @@ import { createIntakeHandler } from '../../handlers/intake.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
 import { sqsClient } from '../../lib/aws.js';
 import { parseConfig, type Config } from '../../lib/config.js';
+import { createImsClient } from '../../lib/ims/client.js';
 import type { RequestRecord } from '../../lib/requests/record.js';
 import { sweepOnce, type PollerDeps, type SweepReport } from '../../lib/requests/sweep.js';
 import type { WorkerDeps } from '../../lib/requests/worker.js';
@@ -21,6 +22,7 @@ import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator, type SimOptions } from '../../local/ims-sim/server.js';
 import { startLocalServices, type LocalServices } from '../../local/services.js';
 import { messagesToDelete, sqsRecord } from '../../local/sqs-runner.js';
+import { registerSecret } from './secrets.js';
 
 export interface Delivery {
   id: string;
@@ -30,7 +32,10 @@ export interface Delivery {
 
 export interface WebhookReceiver {
   url: string;
+  /** Verified deliveries the receiver accepted (answered 204). */
   deliveries: Delivery[];
+  /** Every POST that reached the receiver, accepted or not, with the status it was answered. */
+  attempts: { id: string; status: number }[];
   /** Answer this status (instead of 204) until set back to null. */
   failWith: number | null;
   close(): Promise<void>;
@@ -38,23 +43,28 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
   const verifier = new Webhook(secret);
-  const receiver: WebhookReceiver = { url: '', deliveries: [], failWith: null, close: async () => undefined };
+  const receiver: WebhookReceiver = { url: '', deliveries: [], attempts: [], failWith: null, close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const id = String(req.headers['webhook-id']);
+      const answer = (status: number) => {
+        receiver.attempts.push({ id, status });
+        res.writeHead(status).end();
+      };
       if (receiver.failWith !== null) {
-        res.writeHead(receiver.failWith).end();
+        answer(receiver.failWith);
         return;
       }
       const body = Buffer.concat(chunks).toString('utf8');
       try {
         // Throws unless the signature, id and timestamp check out.
         const event = verifier.verify(body, req.headers as Record<string, string>) as { type: string; data: RequestRecord };
-        receiver.deliveries.push({ id: String(req.headers['webhook-id']), type: event.type, data: event.data });
-        res.writeHead(204).end();
+        receiver.deliveries.push({ id, type: event.type, data: event.data });
+        answer(204);
       } catch {
-        res.writeHead(400).end();
+        answer(400);
       }
     });
   });
@@ -71,6 +81,13 @@ export interface PipelineOptions {
   adjust?: <T extends WorkerDeps>(deps: T, role: 'worker' | 'poller', cfg: Config) => T;
   /** Faster or slower webhook retries than the pipeline's default of 200 ms. */
   webhookRetryDelaysMs?: number[];
+  /**
+   * `fast` (default): sub-second pacing. `production`: the timings the default settings give
+   * (10 s first check, backoff to 5 min, 24 h deadline, ...), for tests that move a fake clock.
+   */
+  timings?: 'fast' | 'production';
+  /** The clock of the API, the worker, the poller and their IMS clients (pass the simulator the same one). */
+  now?: () => Date;
 }
 
 export interface Pipeline {
@@ -95,8 +112,9 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const services = await startLocalServices({ visibilityTimeoutSeconds: 2 });
   const sim = await startImsSimulator({ jobMs: 400, ...options.sim });
-  const secret = newWebhookSecret();
-  const apiKey = newApiKey();
+  const secret = registerSecret(newWebhookSecret());
+  const apiKey = registerSecret(newApiKey());
+  const production = options.timings === 'production';
   const receiver = await startWebhookReceiver(secret);
   const cfg = parseConfig({
     INTAKE_QUEUE_URL: services.queueUrl,
@@ -112,8 +130,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     IMS_PASSWORD: SIM_DEFAULTS.password,
     IMS_DOMAIN: SIM_DEFAULTS.domain,
     ALLOW_LOOPBACK_WEBHOOKS: 'true',
-    JOB_CHECK_MIN_SECONDS: '1',
-    JOB_CHECK_MAX_SECONDS: '2',
+    ...(production ? {} : { JOB_CHECK_MIN_SECONDS: '1', JOB_CHECK_MAX_SECONDS: '2' }),
     TENANTS: JSON.stringify([{ id: 'acme', api_key_sha256: [hashSecret(apiKey)], webhook_secrets: [secret], default_callback_url: receiver.url }]),
     ...options.settings,
   });
@@ -127,10 +144,16 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     imsRetryDelaysSeconds: [0],
     webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? [200, 200, 200, 200, 200, 200, 200],
   };
+  const timings = production
+    ? { ...cfg.timings, ...(options.webhookRetryDelaysMs ? { webhookRetryDelaysMs: options.webhookRetryDelaysMs } : {}) }
+    : fast;
   const adjust = options.adjust ?? (<T,>(d: T) => d);
-  const worker = adjust({ ...buildWorkerDeps(cfg), timings: fast }, 'worker', cfg);
-  const poller = adjust({ ...buildPollerDeps(cfg), timings: fast }, 'poller', cfg);
-  const apiDeps = buildApiDeps(cfg);
+  const clock = options.now;
+  // The IMS client keeps its own clock (token expiry, AK/SK dates): the same one as everything else.
+  const clocked = () => (clock ? { now: clock, ims: createImsClient(cfg.ims, { now: () => clock().getTime() }) } : {});
+  const worker = adjust({ ...buildWorkerDeps(cfg), timings, ...clocked() }, 'worker', cfg);
+  const poller = adjust({ ...buildPollerDeps(cfg), timings, ...clocked() }, 'poller', cfg);
+  const apiDeps = { ...buildApiDeps(cfg), ...(clock ? { now: clock } : {}) };
   const gateway = await startHttpGateway({ handler: createIntakeHandler(() => apiDeps) });
   const workerHandler = createWorkerHandler(() => worker);
   const sqs = sqsClient({ endpoint: services.sqsEndpoint, region: services.region });
