@@ -1,0 +1,185 @@
+// The whole service on one machine: dynalite, fauxqs and the IMS simulator as stand-ins, and the
+// REAL handlers behind local event sources (HTTP gateway, SQS runner, schedule), configured through
+// the same settings object the cloud reads from its environment.
+import { join } from 'node:path';
+import { createIntakeHandler } from '../handlers/intake.js';
+import { createPollerHandler } from '../handlers/poller.js';
+import { createWorkerHandler } from '../handlers/worker.js';
+import { sqsClient } from '../lib/aws.js';
+import { parseConfig } from '../lib/config.js';
+import { logger } from '../lib/log.js';
+import { buildApiDeps, buildPollerDeps, buildWorkerDeps } from '../lib/runtime.js';
+import { hashSecret, newApiKey, newWebhookSecret } from '../lib/tenants.js';
+import { startHttpGateway, type LocalGateway } from './http-gateway.js';
+import { SIM_DEFAULTS } from './ims-sim/defaults.js';
+import { startImsSimulator, type ImsSimulator } from './ims-sim/server.js';
+import { startScheduler, type Scheduler } from './scheduler.js';
+import { startLocalServices, type LocalServices } from './services.js';
+import { startSqsRunner, type SqsRunner } from './sqs-runner.js';
+
+/** The worker's timeout in serverless.yml, as its context reports it. */
+const WORKER_TIMEOUT_MS = 60_000;
+/** Below the cloud's six worker timeouts on purpose: a failed message comes back in seconds, not minutes. */
+const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 30;
+
+export interface LocalStackOptions {
+  /** 0 = a random free port, for each listener. */
+  port?: number;
+  sqsPort?: number;
+  dynamoPort?: number;
+  simPort?: number;
+  /** DynamoDB data is kept under this directory; in memory when unset. */
+  dataDir?: string;
+  apiKey?: string;
+  webhookSecret?: string;
+  slackSigningSecret?: string;
+  slackTeamId?: string;
+  /** Tenant `local`'s default callback URL (where completion webhooks go when a request names none). */
+  webhookUrl?: string | null;
+  pollIntervalMs?: number;
+  simJobMs?: number;
+  allowLoopbackWebhooks?: boolean;
+  /** Use the real IMS named in extraSettings (IMS_ENDPOINT, IMS_PROJECT_ID, IMS_AK, ...); the simulator is not started. */
+  realIms?: boolean;
+  /** Further settings of lib/config.ts, as the environment would give them; the stand-ins' own settings win. */
+  extraSettings?: Record<string, string>;
+  /** SQS visibility timeout of the local intake queue. */
+  visibilityTimeoutSeconds?: number;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  apiKey: string;
+  webhookSecret: string;
+  slackSigningSecret: string;
+  simUrl: string | null;
+  services: LocalServices;
+  /** The settings the handlers were configured with (the environment a Lambda would have). */
+  settings: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_TENANT = 'local';
+
+/** The key in events/http-*.json: accepted only by `serverless invoke local` with .local/invoke.env, never by the running stack. */
+export const SAMPLE_EVENTS_API_KEY = 'imt_sample-events-only-for-invoke-local';
+
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+function simSettings(sim: ImsSimulator): Record<string, string> {
+  return {
+    IMS_ENDPOINT: sim.url,
+    IAM_ENDPOINT: sim.url,
+    IMS_REGION: SIM_DEFAULTS.region,
+    IMS_PROJECT_ID: SIM_DEFAULTS.projectId,
+    IMS_USER: SIM_DEFAULTS.user,
+    IMS_PASSWORD: SIM_DEFAULTS.password,
+    IMS_DOMAIN: SIM_DEFAULTS.domain,
+  };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const apiKey = options.apiKey ?? newApiKey();
+  const webhookSecret = options.webhookSecret ?? newWebhookSecret();
+  const slackSigningSecret = options.slackSigningSecret ?? newWebhookSecret().slice('whsec_'.length);
+  const pollIntervalMs = options.pollIntervalMs ?? 2_000;
+
+  // Stopped in reverse order on failure or stop(): event sources before the services they call.
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.splice(0).reverse()) {
+      await stop().catch((error: unknown) => logger.warn('local stack: stopping a part failed', { error: (error as Error).message }));
+    }
+  };
+
+  try {
+    const services = await startLocalServices({
+      dynamoPort: options.dynamoPort ?? 0,
+      sqsPort: options.sqsPort ?? 0,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+      ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
+    });
+    stoppers.push(services.stop);
+
+    let sim: ImsSimulator | null = null;
+    if (!options.realIms) {
+      sim = await startImsSimulator({ port: options.simPort ?? 0, jobMs: options.simJobMs ?? 5_000 });
+      stoppers.push(sim.close);
+    }
+
+    const settings: Record<string, string> = {
+      // A simulated job takes seconds, so check it every second or so rather than the cloud's 10 s.
+      JOB_CHECK_MIN_SECONDS: '1',
+      JOB_CHECK_MAX_SECONDS: '10',
+      ...options.extraSettings,
+      AWS_REGION: services.region,
+      TABLE_NAME: services.tableName,
+      INTAKE_QUEUE_URL: services.queueUrl,
+      DYNAMODB_ENDPOINT: services.dynamoEndpoint,
+      SQS_ENDPOINT: services.sqsEndpoint,
+      TENANTS: JSON.stringify([
+        {
+          id: LOCAL_TENANT,
+          api_key_sha256: [hashSecret(apiKey)],
+          webhook_secrets: [webhookSecret],
+          default_callback_url: options.webhookUrl ?? null,
+          slack_team_ids: [options.slackTeamId ?? 'T0LOCAL'],
+        },
+      ]),
+      ALLOW_LOOPBACK_WEBHOOKS: String(options.allowLoopbackWebhooks ?? true),
+      SLACK_SIGNING_SECRET: slackSigningSecret,
+      ...(sim ? simSettings(sim) : {}),
+    };
+    const cfg = parseConfig(settings);
+
+    const reportError = (source: string) => (error: unknown) =>
+      logger.error(`local ${source} invocation failed`, { error: error instanceof Error ? error.message : String(error) });
+
+    const runner: SqsRunner = await startSqsRunner({
+      client: sqsClient({ endpoint: services.sqsEndpoint, region: services.region }),
+      queueUrl: services.queueUrl,
+      region: services.region,
+      handler: createWorkerHandler(once(() => buildWorkerDeps(cfg))),
+      functionName: 'worker',
+      timeoutMs: WORKER_TIMEOUT_MS,
+      onError: reportError('worker'),
+    });
+    stoppers.push(runner.stop);
+
+    const scheduler: Scheduler = startScheduler({
+      handler: createPollerHandler(once(() => buildPollerDeps(cfg))),
+      intervalMs: pollIntervalMs,
+      functionName: 'poller',
+      region: services.region,
+      onError: reportError('poller'),
+    });
+    stoppers.push(scheduler.stop);
+
+    // The API answers last, so a healthy /v1/health means every part is up.
+    const gateway: LocalGateway = await startHttpGateway({
+      handler: createIntakeHandler(once(() => buildApiDeps(cfg))),
+      port: options.port ?? 0,
+      functionName: 'intake',
+      onError: reportError('intake'),
+    });
+    stoppers.push(gateway.close);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      apiUrl: gateway.url,
+      apiKey,
+      webhookSecret,
+      slackSigningSecret,
+      simUrl: sim?.url ?? null,
+      services,
+      settings,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
