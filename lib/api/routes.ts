@@ -30,7 +30,7 @@ export interface ApiDeps {
   placement: Placement;
   now: () => Date;
   /** Cancels a queued request; anything else is refused (IMS has no cancel). */
-  cancel: (record: StoredRequest, at: Date) => Promise<{ ok: true; record: StoredRequest } | { ok: false; reason: string }>;
+  cancel: (record: StoredRequest, at: Date) => Promise<{ ok: true; record: StoredRequest } | { ok: false; status: StoredRequest['status']; reason: string }>;
   /** Slash commands: the Slack signing secret and this container's replay cache. */
   chat: ChatSettings;
 }
@@ -105,7 +105,7 @@ const cancelRequest: Route = async (_event, tenant, deps, instance, [id]) => {
   const record = await ownRecord(deps, tenant, id ?? '');
   if (!record) return notFound(`No request ${id}.`, { instance });
   const result = await deps.cancel(record, deps.now());
-  if (!result.ok) return conflict(`Request ${record.id} is ${record.status}: ${result.reason}`, { instance });
+  if (!result.ok) return conflict(`Request ${record.id} is ${result.status}: ${result.reason}`, { instance });
   return json(200, publicRecord(result.record));
 };
 

@@ -7,10 +7,14 @@ export async function cancelRequest(
   store: TransitionStore,
   record: StoredRequest,
   at: Date,
-): Promise<{ ok: true; record: StoredRequest } | { ok: false; reason: string }> {
+): Promise<{ ok: true; record: StoredRequest } | { ok: false; status: StoredRequest['status']; reason: string }> {
   const decision = await transition(store, record, { type: 'cancel', at }, DEFAULT_LIFECYCLE_TIMINGS);
   if (decision.ok) return { ok: true, record: decision.record };
+  // The worker may have claimed it meanwhile: answer with the status it has now, not the one we read.
+  const latest = await store.get(record.id);
+  const current = latest && !(latest instanceof Error) ? latest : record;
   // Cancelling twice is not an error: the request is cancelled, as asked.
-  if (record.status === 'cancelled') return { ok: true, record };
-  return { ok: false, reason: 'it has reached IMS, which cannot cancel a job' };
+  if (current.status === 'cancelled') return { ok: true, record: current };
+  const reason = current.status === 'succeeded' || current.status === 'failed' ? 'it has already ended' : 'it has reached IMS, which cannot cancel a job';
+  return { ok: false, status: current.status, reason };
 }

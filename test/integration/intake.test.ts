@@ -206,7 +206,12 @@ describe('intake API', () => {
     expect(saved).toMatchObject({ saved: true });
     const refused = await call('DELETE', `/v1/requests/${other.json.id}`);
     expect(refused.status).toBe(409);
+    expect(refused.json.detail).toBe(`Request ${other.json.id} is running: it has reached IMS, which cannot cancel a job`);
     expect((await call('GET', `/v1/requests/${other.json.id}`)).json.status).toBe('running');
+
+    // A cancel that read the record while queued, and lost the race to the worker, names the status it lost to.
+    const raced = await deps.cancel(stored, new Date());
+    expect(raced).toMatchObject({ ok: false, status: 'running' });
   });
 
   it('limits a tenant to its requests per minute with 429 and Retry-After', async () => {
