@@ -26,11 +26,7 @@ export async function benchIntake(requests: number, log: (line: string) => void)
   const apiKey = newApiKey();
   const deps = buildApiDeps(
     parseConfig({
-      INTAKE_QUEUE_URL: services.queueUrl,
-      TABLE_NAME: services.tableName,
-      DYNAMODB_ENDPOINT: services.dynamoEndpoint,
-      SQS_ENDPOINT: services.sqsEndpoint,
-      AWS_REGION: services.region,
+      ...services.settings,
       IMS_PROJECT_ID: PROJECT,
       IMS_USER: 'bench-user',
       IMS_PASSWORD: 'bench-password-not-used',

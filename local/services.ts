@@ -29,6 +29,8 @@ export interface LocalServices {
   tableName: string;
   queueUrl: string;
   dlqUrl: string;
+  /** The settings of lib/config.ts that point the handlers at these stand-ins. */
+  settings: Record<'AWS_REGION' | 'TABLE_NAME' | 'INTAKE_QUEUE_URL' | 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT', string>;
   stop(): Promise<void>;
 }
 
@@ -67,7 +69,8 @@ export async function startLocalServices({
     const sqsEndpoint = `http://${LOOPBACK}:${fauxqs.port}`;
     await ensureTable(dynamoEndpoint, region, tableName);
     const { queueUrl, dlqUrl } = await createQueues(sqsEndpoint, region, queueName, visibilityTimeoutSeconds, maxReceiveCount);
-    return { dynamoEndpoint, sqsEndpoint, region, tableName, queueUrl, dlqUrl, stop };
+    const settings = { AWS_REGION: region, TABLE_NAME: tableName, INTAKE_QUEUE_URL: queueUrl, DYNAMODB_ENDPOINT: dynamoEndpoint, SQS_ENDPOINT: sqsEndpoint };
+    return { dynamoEndpoint, sqsEndpoint, region, tableName, queueUrl, dlqUrl, settings, stop };
   } catch (err) {
     await stop();
     throw err;

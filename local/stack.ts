@@ -8,10 +8,10 @@ import { createWorkerHandler } from '../handlers/worker.js';
 import { sqsClient } from '../lib/aws.js';
 import { parseConfig } from '../lib/config.js';
 import { logger } from '../lib/log.js';
-import { buildApiDeps, buildPollerDeps, buildWorkerDeps } from '../lib/runtime.js';
+import { buildApiDeps, buildPollerDeps, buildWorkerDeps, once } from '../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret } from '../lib/tenants.js';
 import { startHttpGateway, type LocalGateway } from './http-gateway.js';
-import { SIM_DEFAULTS } from './ims-sim/defaults.js';
+import { simulatorClientSettings } from './ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator } from './ims-sim/server.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { startLocalServices, type LocalServices } from './services.js';
@@ -64,23 +64,6 @@ export const LOCAL_TENANT = 'local';
 /** The key in events/http-*.json: accepted only by `serverless invoke local` with .local/invoke.env, never by the running stack. */
 export const SAMPLE_EVENTS_API_KEY = 'imt_sample-events-only-for-invoke-local';
 
-function once<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
-}
-
-function simSettings(sim: ImsSimulator): Record<string, string> {
-  return {
-    IMS_ENDPOINT: sim.url,
-    IAM_ENDPOINT: sim.url,
-    IMS_REGION: SIM_DEFAULTS.region,
-    IMS_PROJECT_ID: SIM_DEFAULTS.projectId,
-    IMS_USER: SIM_DEFAULTS.user,
-    IMS_PASSWORD: SIM_DEFAULTS.password,
-    IMS_DOMAIN: SIM_DEFAULTS.domain,
-  };
-}
-
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const apiKey = options.apiKey ?? newApiKey();
   const webhookSecret = options.webhookSecret ?? newWebhookSecret();
@@ -115,11 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       JOB_CHECK_MIN_SECONDS: '1',
       JOB_CHECK_MAX_SECONDS: '10',
       ...options.extraSettings,
-      AWS_REGION: services.region,
-      TABLE_NAME: services.tableName,
-      INTAKE_QUEUE_URL: services.queueUrl,
-      DYNAMODB_ENDPOINT: services.dynamoEndpoint,
-      SQS_ENDPOINT: services.sqsEndpoint,
+      ...services.settings,
       TENANTS: JSON.stringify([
         {
           id: LOCAL_TENANT,
@@ -131,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ]),
       ALLOW_LOOPBACK_WEBHOOKS: String(options.allowLoopbackWebhooks ?? true),
       SLACK_SIGNING_SECRET: slackSigningSecret,
-      ...(sim ? simSettings(sim) : {}),
+      ...(sim ? simulatorClientSettings(sim.url) : {}),
     };
     const cfg = parseConfig(settings);
 

@@ -41,3 +41,16 @@ export const SIM_DEFAULTS = {
     missing: 'a1b2c3d4-0000-4000-8000-000000000005',
   },
 } as const;
+
+/** The settings of lib/config.ts for an IMS client of the simulator at `url` (password tokens). */
+export function simulatorClientSettings(url: string): Record<string, string> {
+  return {
+    IMS_ENDPOINT: url,
+    IAM_ENDPOINT: url,
+    IMS_REGION: SIM_DEFAULTS.region,
+    IMS_PROJECT_ID: SIM_DEFAULTS.projectId,
+    IMS_USER: SIM_DEFAULTS.user,
+    IMS_PASSWORD: SIM_DEFAULTS.password,
+    IMS_DOMAIN: SIM_DEFAULTS.domain,
+  };
+}

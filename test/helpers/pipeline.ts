@@ -18,7 +18,7 @@ import type { WorkerDeps } from '../../lib/requests/worker.js';
 import { buildApiDeps, buildPollerDeps, buildWorkerDeps } from '../../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
 import { lambdaContext, startHttpGateway, type LocalGateway } from '../../local/http-gateway.js';
-import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
+import { simulatorClientSettings } from '../../local/ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator, type SimOptions } from '../../local/ims-sim/server.js';
 import { startLocalServices, type LocalServices } from '../../local/services.js';
 import { messagesToDelete, sqsRecord } from '../../local/sqs-runner.js';
@@ -117,18 +117,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const production = options.timings === 'production';
   const receiver = await startWebhookReceiver(secret);
   const cfg = parseConfig({
-    INTAKE_QUEUE_URL: services.queueUrl,
-    TABLE_NAME: services.tableName,
-    DYNAMODB_ENDPOINT: services.dynamoEndpoint,
-    SQS_ENDPOINT: services.sqsEndpoint,
-    AWS_REGION: services.region,
-    IMS_ENDPOINT: sim.url,
-    IAM_ENDPOINT: sim.url,
-    IMS_REGION: SIM_DEFAULTS.region,
-    IMS_PROJECT_ID: SIM_DEFAULTS.projectId,
-    IMS_USER: SIM_DEFAULTS.user,
-    IMS_PASSWORD: SIM_DEFAULTS.password,
-    IMS_DOMAIN: SIM_DEFAULTS.domain,
+    ...services.settings,
+    ...simulatorClientSettings(sim.url),
     ALLOW_LOOPBACK_WEBHOOKS: 'true',
     ...(production ? {} : { JOB_CHECK_MIN_SECONDS: '1', JOB_CHECK_MAX_SECONDS: '2' }),
     TENANTS: JSON.stringify([{ id: 'acme', api_key_sha256: [hashSecret(apiKey)], webhook_secrets: [secret], default_callback_url: receiver.url }]),

@@ -64,11 +64,7 @@ beforeAll(async () => {
 
   services = await startLocalServices({ visibilityTimeoutSeconds: 1 });
   settings = {
-    INTAKE_QUEUE_URL: services.queueUrl,
-    TABLE_NAME: services.tableName,
-    DYNAMODB_ENDPOINT: services.dynamoEndpoint,
-    SQS_ENDPOINT: services.sqsEndpoint,
-    AWS_REGION: services.region,
+    ...services.settings,
     IMS_PROJECT_ID: PROJECT,
     IMS_USER: 'u',
     IMS_PASSWORD: 'p',

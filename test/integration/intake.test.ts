@@ -24,11 +24,7 @@ let deps: ApiDeps;
 
 function settings(s: LocalServices, perMinute = 1000) {
   return {
-    INTAKE_QUEUE_URL: s.queueUrl,
-    TABLE_NAME: s.tableName,
-    DYNAMODB_ENDPOINT: s.dynamoEndpoint,
-    SQS_ENDPOINT: s.sqsEndpoint,
-    AWS_REGION: s.region,
+    ...s.settings,
     IMS_PROJECT_ID: PROJECT,
     IMS_USER: 'u',
     IMS_PASSWORD: 'p',
