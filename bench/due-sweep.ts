@@ -5,7 +5,7 @@ import { dynamoDocumentClient } from '../lib/aws.js';
 import { newRequestId } from '../lib/requests/ids.js';
 import { createRequestStore, type RequestStore } from '../lib/store/requests.js';
 import { startLocalServices } from '../local/services.js';
-import { storedRequestFixture } from '../test/helpers/services.js';
+import { storedRequestFixture } from '../test/helpers/records.js';
 import { fixed, median, pool, repeat } from './measure.js';
 
 export interface DueSweepRow {

@@ -22,6 +22,7 @@ import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { startLocalServices, type LocalServices } from '../../local/services.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { registerSecret } from '../helpers/secrets.js';
+import { finishedExportFixture } from '../helpers/records.js';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';
 const IMAGE = '0f8a1f2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -298,41 +299,12 @@ describe('completion messages', () => {
     await agent.close();
   });
 
+  /** An export of IMAGE to ims-image:done.qcow2 that succeeded, from a command whose response_url is the fake Slack's. */
   function finished(over: Partial<StoredRequest>, chat: Partial<NonNullable<StoredRequest['internal']['chat']>> = {}): StoredRequest {
-    return {
-      id: 'req_01J9ZC5K7Q3T8V6W2X4Y0A1B2C',
-      kind: 'export',
-      status: 'succeeded',
-      tenant: 'acme',
-      client_ref: null,
-      params: { image_id: IMAGE, bucket_url: 'ims-image:done.qcow2', file_format: 'qcow2' },
-      region: 'eu-de',
-      project_id: PROJECT,
-      ims_job_id: 'edc89b490d7d4392898e19b2deb34797',
-      image_id: IMAGE,
-      progress: 100,
-      error: null,
-      attempts: 1,
-      parent_id: null,
-      child_id: null,
-      created_at: '2026-03-01T10:00:00.000Z',
-      submitted_at: '2026-03-01T10:00:01.000Z',
-      updated_at: '2026-03-01T10:09:30.000Z',
-      completed_at: '2026-03-01T10:09:30.000Z',
-      next_check_at: null,
-      webhook: { status: 'none', attempts: 0 },
-      internal: {
-        version: 4,
-        body_hash: 'h',
-        callback_url: null,
-        lease_until: null,
-        submit_uncertain: false,
-        webhook_event_id: null,
-        webhook_next_at: null,
-        chat: { response_url: responseUrl(), response_uses: 0, expires_at: '2026-03-01T10:30:00.000Z', ...chat },
-      },
-      ...over,
-    };
+    return finishedExportFixture(
+      { params: { image_id: IMAGE, bucket_url: 'ims-image:done.qcow2', file_format: 'qcow2' }, project_id: PROJECT, image_id: IMAGE, ...over },
+      { response_url: responseUrl(), ...chat },
+    );
   }
 
   const notify = (record: StoredRequest, now = NOW) => notifyChat(record, tenant, { agent, now: () => now, allowLoopback: true, timeoutMs: 2_000 });

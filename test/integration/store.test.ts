@@ -7,7 +7,8 @@ import type { StoredRequest } from '../../lib/requests/record.js';
 import { StoreError, type RequestStore } from '../../lib/store/requests.js';
 import { DUE_INDEX, allDueShards, dueShard } from '../../lib/store/table.js';
 import { startLocalServices } from '../../local/services.js';
-import { occupyPort, startTestServices, storedRequestFixture } from '../helpers/services.js';
+import { storedRequestFixture } from '../helpers/records.js';
+import { occupyPort, startTestServices } from '../helpers/services.js';
 
 type TestServices = Awaited<ReturnType<typeof startTestServices>>;
 

@@ -13,6 +13,7 @@ import {
   type ChatMessage,
 } from '../../lib/chatops/messages.js';
 import type { StoredRequest } from '../../lib/requests/record.js';
+import { finishedExportFixture } from '../helpers/records.js';
 
 // ---- Slack's documented block schema, written out here independently of lib/chatops ----
 // docs.slack.dev/reference/block-kit/blocks: header, section, context, divider; text objects.
@@ -84,41 +85,15 @@ function slackMessageProblems(message: unknown): string[] {
 const IMAGE = 'd164b5df-1bc3-4c3f-893e-3e471fd16e64';
 const INSTANCE = '877a2cda-ba63-4e1e-b95f-e67e48b6129a';
 
+/** An export of IMAGE that succeeded after 1 h 2 min 30 s, started from a slash command. */
 function record(overrides: Partial<StoredRequest> = {}): StoredRequest {
-  return {
-    id: 'req_01J9ZC5K7Q3T8V6W2X4Y0A1B2C',
-    kind: 'export',
-    status: 'succeeded',
-    tenant: 'acme',
-    client_ref: null,
+  return finishedExportFixture({
     params: { image_id: IMAGE, bucket_url: 'ims-image:centos7.qcow2', file_format: 'qcow2' },
-    region: 'eu-de',
-    project_id: '0123456789abcdef0123456789abcdef',
-    ims_job_id: 'edc89b490d7d4392898e19b2deb34797',
     image_id: IMAGE,
-    progress: 100,
-    error: null,
-    attempts: 1,
-    parent_id: null,
-    child_id: null,
-    created_at: '2026-03-01T10:00:00.000Z',
-    submitted_at: '2026-03-01T10:00:02.000Z',
     updated_at: '2026-03-01T11:02:30.000Z',
     completed_at: '2026-03-01T11:02:30.000Z',
-    next_check_at: null,
-    webhook: { status: 'none', attempts: 0 },
-    internal: {
-      version: 3,
-      body_hash: 'h',
-      callback_url: null,
-      lease_until: null,
-      submit_uncertain: false,
-      webhook_event_id: null,
-      webhook_next_at: null,
-      chat: { response_url: 'https://hooks.slack.com/commands/T1/2/3', response_uses: 0, expires_at: '2026-03-01T10:30:00.000Z' },
-    },
     ...overrides,
-  };
+  });
 }
 
 const failedExport = record({
