@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { Webhook } from 'standardwebhooks';
 import { createIntakeHandler } from '../../handlers/intake.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
+import type { ApiDeps } from '../../lib/api/routes.js';
 import { sqsClient } from '../../lib/aws.js';
 import { parseConfig, type Config } from '../../lib/config.js';
 import { createImsClient } from '../../lib/ims/client.js';
@@ -79,6 +80,8 @@ export interface PipelineOptions {
   settings?: Record<string, string>;
   /** Adjusts the worker's and poller's deps (a clock, a failing store, faster timings). */
   adjust?: <T extends WorkerDeps>(deps: T, role: 'worker' | 'poller', cfg: Config) => T;
+  /** Adjusts the HTTP API's deps (e.g. a queue whose send fails). */
+  adjustApi?: (deps: ApiDeps, cfg: Config) => ApiDeps;
   /** Faster or slower webhook retries than the pipeline's default of 200 ms. */
   webhookRetryDelaysMs?: number[];
   /**
@@ -143,7 +146,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const clocked = () => (clock ? { now: clock, ims: createImsClient(cfg.ims, { now: () => clock().getTime() }) } : {});
   const worker = adjust({ ...buildWorkerDeps(cfg), timings, ...clocked() }, 'worker', cfg);
   const poller = adjust({ ...buildPollerDeps(cfg), timings, ...clocked() }, 'poller', cfg);
-  const apiDeps = { ...buildApiDeps(cfg), ...(clock ? { now: clock } : {}) };
+  const apiDeps = (options.adjustApi ?? ((d: ApiDeps) => d))({ ...buildApiDeps(cfg), ...(clock ? { now: clock } : {}) }, cfg);
   const gateway = await startHttpGateway({ handler: createIntakeHandler(() => apiDeps) });
   const workerHandler = createWorkerHandler(() => worker);
   const sqs = sqsClient({ endpoint: services.sqsEndpoint, region: services.region });
