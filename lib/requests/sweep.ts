@@ -83,7 +83,11 @@ async function attend(record: StoredRequest, deps: SweepDeps): Promise<Action> {
 /** One pass over what is due now. Errors on one record are logged; the record comes due again after the lease. */
 export async function sweepOnce(deps: SweepDeps): Promise<SweepReport> {
   const due = await deps.store.due(deps.now(), deps.batchSize);
-  for (const corrupt of due.corrupt) logger.error('corrupt request item skipped', { error: corrupt.message });
+  for (const corrupt of due.corrupt) {
+    // Left in the index, a corrupt item would fill every sweep's batch once enough of them pile up.
+    const setAside = await deps.store.setAside(corrupt, deps.now()).catch((error: unknown) => error as Error);
+    logger.error('corrupt request item set aside', { requestId: corrupt.id, error: corrupt.error.message, setAside: setAside === true });
+  }
   const report: SweepReport = { due: due.records.length, taken: 0, requeued: 0, checked: 0, announced: 0, corrupt: due.corrupt.length };
   await mapLimit(due.records, deps.concurrency, async (record) => {
     try {

@@ -46,7 +46,9 @@ export type SaveOutcome = { saved: true; record: StoredRequest } | { saved: fals
 export type ClaimOutcome = { claimed: true; record: StoredRequest } | { claimed: false; current: StoredRequest | null };
 /** Corrupt items are skipped and reported, so one bad item cannot block a listing or a sweep. */
 export type RequestPage = { items: StoredRequest[]; next_cursor: string | null; corrupt: StoreError[] };
-export type DueRequests = { records: StoredRequest[]; corrupt: StoreError[] };
+/** A due item that fails the record schema: what `setAside` needs to take it out of the due index. */
+export type CorruptDueItem = { id: string; dueSk: string; error: StoreError };
+export type DueRequests = { records: StoredRequest[]; corrupt: CorruptDueItem[] };
 
 export interface RequestStore {
   /** One conditional put; on an existing id, the stored record instead (idempotent replays derive the same id). */
@@ -58,6 +60,12 @@ export interface RequestStore {
   save(next: StoredRequest, expectedVersion: number): Promise<SaveOutcome | StoreError>;
   /** Records with next_check_at ≤ now, oldest first, read from the due index only. */
   due(now: Date, limit: number): Promise<DueRequests>;
+  /**
+   * Takes a corrupt item out of the due index (it stays in the table, untouched otherwise, marked
+   * `set_aside_at` for an operator), so that it cannot take a sweep's batch again and again.
+   * False when the item changed since it was read.
+   */
+  setAside(item: CorruptDueItem, at: Date): Promise<boolean | StoreError>;
   /** Takes a lease: sets lease_until and moves next_check_at to leaseUntil, so a lapsed lease is due again. */
   claim(id: string, expectedVersion: number, leaseUntil: Date): Promise<ClaimOutcome | StoreError>;
 }
@@ -243,13 +251,33 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
       .sort((a, b) => (String(a.due_sk) < String(b.due_sk) ? -1 : String(a.due_sk) > String(b.due_sk) ? 1 : 0))
       .slice(0, count);
     const records: StoredRequest[] = [];
-    const corrupt: StoreError[] = [];
+    const corrupt: CorruptDueItem[] = [];
     for (const raw of oldestFirst) {
       const record = fromItem(raw);
-      if (record instanceof StoreError) corrupt.push(record);
+      if (record instanceof StoreError) corrupt.push({ id: idOf(raw), dueSk: String(raw.due_sk), error: record });
       else records.push(record);
     }
     return { records, corrupt };
+  }
+
+  async function setAside(item: CorruptDueItem, at: Date): Promise<boolean | StoreError> {
+    try {
+      await send('UpdateItem', () =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: requestPk(item.id), sk: REQUEST_SK },
+            UpdateExpression: 'REMOVE due_pk, due_sk SET set_aside_at = :at',
+            ConditionExpression: 'due_sk = :due_sk',
+            ExpressionAttributeValues: { ':at': at.toISOString(), ':due_sk': item.dueSk },
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   async function dueInShard(shard: string, bound: string, limit: number): Promise<Item[]> {
@@ -275,7 +303,7 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
     return found;
   }
 
-  return { create, get, list, save, due, claim };
+  return { create, get, list, save, due, claim, setAside };
 }
 
 function validForWrite(stored: StoredRequest): StoredRequest | StoreError {
@@ -307,8 +335,11 @@ function fromItem(item: Item): StoredRequest | StoreError {
   for (const key of KEY_ATTRIBUTES) delete record[key];
   const parsed = storedRequest.safeParse(record);
   if (parsed.success) return parsed.data;
-  const id = typeof item.pk === 'string' ? item.pk.slice('REQ#'.length) : '(unknown)';
-  return new StoreError('corrupt-item', `stored request ${id}: ${describeIssues(parsed.error)}`);
+  return new StoreError('corrupt-item', `stored request ${idOf(item)}: ${describeIssues(parsed.error)}`);
+}
+
+function idOf(item: Item): string {
+  return typeof item.pk === 'string' ? item.pk.slice('REQ#'.length) : '(unknown)';
 }
 
 function encodeCursor(tenant: string, key: Item): string {

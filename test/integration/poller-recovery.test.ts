@@ -8,13 +8,16 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand,
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorkerHandler } from '../../handlers/worker.js';
-import { sqsClient } from '../../lib/aws.js';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDocumentClient, sqsClient } from '../../lib/aws.js';
 import type { ImsClient } from '../../lib/ims/client.js';
 import { IntakeQueueError, type IntakeQueue } from '../../lib/queue/intake.js';
 import { REQUEUE_AFTER_MS } from '../../lib/requests/intake.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../lib/requests/lifecycle.js';
 import type { RequestRecord, StoredRequest } from '../../lib/requests/record.js';
 import { sweepOnce, type SweepReport } from '../../lib/requests/sweep.js';
+import { StoreError } from '../../lib/store/requests.js';
+import { dueShard } from '../../lib/store/table.js';
 import { webhookEventId } from '../../lib/webhooks/event.js';
 import { lambdaContext } from '../../local/http-gateway.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
@@ -23,6 +26,7 @@ import { startPipeline, terminal, type Pipeline, type PipelineOptions } from '..
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
 const TIMINGS = DEFAULT_LIFECYCLE_TIMINGS;
 const INSTANCE = '6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f';
 const EXPORTABLE = SIM_DEFAULTS.images.exportable;
@@ -364,5 +368,46 @@ describe('a request whose message is only delayed', () => {
     expect(done).toMatchObject({ status: 'succeeded', error: null, attempts: 1 });
     expect(creationPosts(name)).toHaveLength(1);
     expectOneWebhook(done, 'image.import.succeeded');
+  });
+});
+
+describe('corrupt items in the due index', () => {
+  it('are set aside, kept in the table, and stop taking the batch from real due records', async () => {
+    fake = Date.now();
+    p = await startPipeline({
+      timings: 'production',
+      now: () => new Date(fake),
+      sim: { jobMs: 10 * SECOND, now: () => fake },
+      // A batch smaller than the pile of corrupt items: left in the index, they would fill every sweep.
+      adjust: (deps, role) => (role === 'poller' ? { ...deps, batchSize: 2 } : deps),
+    });
+    const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: 'ims-exports:corrupt/neighbour.qcow2', file_format: 'qcow2' });
+    await pipe().runWorker();
+    const db = dynamoDocumentClient({ endpoint: pipe().services.dynamoEndpoint, region: pipe().services.region });
+    const table = pipe().services.tableName;
+    const corruptIds = ['req_corrupt_a', 'req_corrupt_b', 'req_corrupt_c'];
+    // Older than the real record's next check, so a sweep reads them first.
+    for (const [i, cid] of corruptIds.entries()) {
+      const dueAt = new Date(fake - HOUR + i * SECOND).toISOString();
+      await db.send(new PutCommand({ TableName: table, Item: { pk: `REQ#${cid}`, sk: 'REQ', id: cid, status: 'bogus', due_pk: dueShard(cid), due_sk: `${dueAt}#${cid}` } }));
+    }
+
+    const first = await sweepAt(at((await stored(id)).next_check_at));
+    expect(first).toMatchObject({ due: 0, corrupt: 2 });
+    // The third one has left room for the real record.
+    expect(await sweepAt(fake)).toMatchObject({ corrupt: 1, due: 1, taken: 1, checked: 1 });
+    expect(await sweepAt(fake)).toMatchObject({ corrupt: 0 });
+
+    for (const cid of corruptIds) {
+      const raw = (await db.send(new GetCommand({ TableName: table, Key: { pk: `REQ#${cid}`, sk: 'REQ' } }))).Item;
+      // Still there for an operator to look at, out of the index, otherwise untouched.
+      expect(raw).toMatchObject({ id: cid, status: 'bogus', set_aside_at: expect.any(String) });
+      expect(raw).not.toHaveProperty('due_sk');
+    }
+    // Only the item as it was read is set aside: one that changed since (here: already set aside) is left alone.
+    const stale = { id: 'req_corrupt_a', dueSk: 'whatever#req_corrupt_a', error: new StoreError('corrupt-item', 'x') };
+    expect(await pipe().poller.store.setAside(stale, new Date(fake))).toBe(false);
+    const done = await driveToEnd(id);
+    expect(done.status).toBe('succeeded');
   });
 });
