@@ -4,7 +4,7 @@
 import type { ImsClient } from '../ims/client.js';
 import { logger } from '../log.js';
 import { carryOut, enqueue, type EffectDeps } from './effects.js';
-import { pendingAnnouncements, type LifecycleEvent } from './lifecycle.js';
+import { pendingAnnouncements, type LifecycleEvent, type LifecycleTimings } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
 import { observeJob } from './submit.js';
 import { transition } from './transition.js';
@@ -50,10 +50,25 @@ async function mapLimit<T>(items: readonly T[], limit: number, run: (item: T) =>
  * lapsed submission lease stays lapsed for the worker that re-claims it.
  */
 async function take(record: StoredRequest, deps: SweepDeps): Promise<StoredRequest | null> {
-  const holdUntil = new Date(deps.now().getTime() + deps.timings.sweepLeaseMs).toISOString();
+  const now = deps.now();
+  const holdUntil = new Date(now.getTime() + sweepHoldMs(record, now, deps.timings)).toISOString();
   const saved = await deps.store.save({ ...record, next_check_at: holdUntil }, record.internal.version);
   if (saved instanceof Error) throw saved;
   return saved.saved ? saved.record : null;
+}
+
+/** The longest a record still waiting in `queued` is left between two re-enqueues. */
+export const MAX_REQUEUE_INTERVAL_MS = 15 * 60_000;
+
+/**
+ * How long a sweep holds a record it took. A `queued` record is re-enqueued at intervals that grow
+ * with the time it has waited (1, 2, 4, ... minutes up to 15): a lost message is replaced within a
+ * minute, while a worker far behind a backlog is not sent a new copy of every waiting request each minute.
+ */
+export function sweepHoldMs(record: StoredRequest, now: Date, timings: Pick<LifecycleTimings, 'sweepLeaseMs'>): number {
+  if (record.status !== 'queued') return timings.sweepLeaseMs;
+  const waited = now.getTime() - Date.parse(record.updated_at);
+  return Math.max(timings.sweepLeaseMs, Math.min(MAX_REQUEUE_INTERVAL_MS, Number.isFinite(waited) ? waited : 0));
 }
 
 type Action = 'requeued' | 'checked' | 'announced' | 'none';
