@@ -13,6 +13,8 @@ export interface ColdStartRow {
   bundle: string;
   bytes: number;
   importMs: number;
+  /** Resident memory of the process once the bundle is imported (Node's own baseline included). */
+  rssMiB: number;
 }
 
 /** The options of serverless.yml's `custom.esbuild`. */
@@ -28,11 +30,11 @@ const BUNDLE_OPTIONS = {
 
 const HANDLERS = ['intake', 'worker', 'poller'] as const;
 
-/** Milliseconds to import `file` in a fresh process (module loading and top-level code; no invocation). */
-function importMs(file: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
+/** Importing `file` in a fresh process (module loading and top-level code; no invocation): time, and resident memory after. */
+function importOnce(file: string): { ms: number; rss: number } {
+  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); const ms = performance.now() - t; process.stdout.write(JSON.stringify({ ms, rss: process.memoryUsage().rss }));`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, LOG_LEVEL: 'SILENT' }, encoding: 'utf8' });
-  return Number(out);
+  return JSON.parse(out) as { ms: number; rss: number };
 }
 
 export async function benchColdStart(runs: number, log: (line: string) => void): Promise<ColdStartRow[]> {
@@ -48,12 +50,23 @@ export async function benchColdStart(runs: number, log: (line: string) => void):
     for (const [name, entry] of entries) {
       const outfile = join(dir, `${name.replace(/\W+/g, '-')}.mjs`);
       await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile });
-      bundles.push({ name, outfile, bytes: statSync(outfile).size, times: [] as number[] });
+      bundles.push({ name, outfile, bytes: statSync(outfile).size, times: [] as number[], rss: [] as number[] });
     }
     // Interleaved, so a slow moment of the machine hits every bundle alike.
-    for (let i = 0; i < runs; i++) for (const b of bundles) b.times.push(importMs(b.outfile));
-    const rows = bundles.map((b) => ({ bundle: b.name, bytes: b.bytes, importMs: median(b.times) }));
-    for (const r of rows) log(`  cold start: ${r.bundle}: ${(r.bytes / 1024).toFixed(0)} KiB, import ${r.importMs.toFixed(1)} ms (median of ${runs})`);
+    for (let i = 0; i < runs; i++) {
+      for (const b of bundles) {
+        const once = importOnce(b.outfile);
+        b.times.push(once.ms);
+        b.rss.push(once.rss);
+      }
+    }
+    // Node's own baseline, so the memory a bundle adds can be read off.
+    const baseline = median(Array.from({ length: runs }, () => importOnce('node:os').rss)) / 2 ** 20;
+    const rows = [
+      ...bundles.map((b) => ({ bundle: b.name, bytes: b.bytes, importMs: median(b.times), rssMiB: median(b.rss) / 2 ** 20 })),
+      { bundle: 'node alone', bytes: Number.NaN, importMs: Number.NaN, rssMiB: baseline },
+    ];
+    for (const r of rows) log(`  cold start: ${r.bundle}: ${(r.bytes / 1024).toFixed(0)} KiB, import ${r.importMs.toFixed(1)} ms, RSS ${r.rssMiB.toFixed(1)} MiB (medians of ${runs})`);
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

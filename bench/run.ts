@@ -82,11 +82,11 @@ ${intake.map((r) => `| ${r.path} | ${fixed(r.requestsPerSec)} |`).join('\n')}
 
 Direct / gateway: **${ratio(direct?.requestsPerSec ?? 0, gateway?.requestsPerSec ?? 0)}**.
 
-### 4. Cold start (bundles as serverless.yml builds them; median import time of ${COLD_START_RUNS} fresh processes)
+### 4. Cold start (bundles as serverless.yml builds them; medians of ${COLD_START_RUNS} fresh processes; RSS includes Node's own, shown as "node alone")
 
-| bundle | size KiB | import ms | size / whole service | import / whole service |
-|---|---:|---:|---:|---:|
-${cold.map((r) => `| ${r.bundle} | ${fixed(r.bytes / 1024, 0)} | ${fixed(r.importMs)} | ${ratio(r.bytes, whole?.bytes ?? 0)} | ${ratio(r.importMs, whole?.importMs ?? 0)} |`).join('\n')}
+| bundle | size KiB | import ms | RSS after import MiB | size / whole service | import / whole service | RSS / whole service |
+|---|---:|---:|---:|---:|---:|---:|
+${cold.map((r) => `| ${r.bundle} | ${fixed(r.bytes / 1024, 0)} | ${fixed(r.importMs)} | ${fixed(r.rssMiB)} | ${ratio(r.bytes, whole?.bytes ?? 0)} | ${ratio(r.importMs, whole?.importMs ?? 0)} | ${ratio(r.rssMiB, whole?.rssMiB ?? 0)} |`).join('\n')}
 `;
   writeFileSync(RESULTS, report);
   log(`wrote ${RESULTS} in ${Math.round((Date.now() - started) / 1000)} s`);
