@@ -11,6 +11,6 @@ export default defineConfig({
     globalSetup: ['test/setup/global.ts'],
     setupFiles: ['test/setup/capture-logs.ts'],
     // The scan should see every line the code can log.
-    env: { LOG_LEVEL: 'DEBUG' },
+    env: { LOG_LEVEL: 'DEBUG', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

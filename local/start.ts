@@ -22,6 +22,9 @@ function fail(message: string): never {
 }
 
 // Shells often export variables empty; empty counts as unset.
+// Node 20 here, 22 on Lambda: the AWS SDK's notice about Node 20 says nothing about this service.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
 const parsed = localEnv.safeParse(env);
 if (!parsed.success) fail(`invalid settings: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
