@@ -62,7 +62,9 @@ export async function notifyChat(record: StoredRequest, tenant: Tenant, deps: Ch
   return { ok: false, kind: 'delivery-failed', usedResponseUrl, failures };
 }
 
-/** notifyChat bound to a container's agent and clock, in the shape the worker and poller call. */
-export function createChatNotifier(deps: ChatNotifyDeps): { notify(record: StoredRequest, tenant: Tenant): Promise<ChatNotifyResult> } {
-  return { notify: (record, tenant) => notifyChat(record, tenant, deps) };
+/** notifyChat bound to a container's agent, in the shape the worker and poller call; they pass their own clock's time. */
+export function createChatNotifier(deps: Omit<ChatNotifyDeps, 'now'>): {
+  notify(record: StoredRequest, tenant: Tenant, at: Date): Promise<ChatNotifyResult>;
+} {
+  return { notify: (record, tenant, at) => notifyChat(record, tenant, { ...deps, now: () => at }) };
 }

@@ -13,7 +13,7 @@ import { transition } from './transition.js';
 
 export interface ChatNotifier {
   /** Posts the completion message; says whether the command's response_url was used. */
-  notify(record: StoredRequest, tenant: Tenant): Promise<{ ok: boolean; usedResponseUrl: boolean }>;
+  notify(record: StoredRequest, tenant: Tenant, at: Date): Promise<{ ok: boolean; usedResponseUrl: boolean }>;
 }
 
 export interface EffectDeps {
@@ -92,7 +92,7 @@ async function createChildExport(record: StoredRequest, effect: Extract<Effect, 
 async function notifyChat(record: StoredRequest, deps: EffectDeps): Promise<void> {
   const tenant = deps.tenants.byId(record.tenant);
   if (!deps.chat || !tenant || !record.internal.chat) return;
-  const sent = await deps.chat.notify(record, tenant);
+  const sent = await deps.chat.notify(record, tenant, deps.now());
   if (!sent.ok) logger.warn('chat notification failed', { requestId: record.id });
   if (!sent.usedResponseUrl) return;
   // Slack allows five uses of a response_url: count them, best effort (a lost count only means a fallback later).

@@ -25,7 +25,7 @@ function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof cre
     tenants: tenantDirectory(cfg.tenants),
     placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
     webhookAgent,
-    chat: createChatNotifier({ agent: webhookAgent, now, allowLoopback: cfg.allowLoopbackWebhooks }),
+    chat: createChatNotifier({ agent: webhookAgent, allowLoopback: cfg.allowLoopbackWebhooks }),
     timings: cfg.timings,
     now,
     ims: createImsClient(cfg.ims),
