@@ -319,25 +319,33 @@ function jobStatus(record: StoredRequest, event: Event<'job-status'>, settings: 
   });
 }
 
+/**
+ * A running job past its deadline fails; so does a request that never got to IMS within it (still
+ * `queued`, or `submitting` with a lapsed claim: a worker that keeps failing on it), so that
+ * nothing waits forever. A live claim is left to its worker.
+ */
 function deadlinePassed(record: StoredRequest, event: Event<'deadline-passed'>, settings: LifecycleSettings): Decision {
-  if (record.status !== 'running') return outOfStage(record, 'running', 'deadline-passed');
+  const lapsedClaim = record.status === 'submitting' && (record.internal.lease_until === null || Date.parse(record.internal.lease_until) <= event.at.getTime());
+  if (record.status !== 'running' && record.status !== 'queued' && !lapsedClaim) return outOfStage(record, 'running', 'deadline-passed');
   const deadline = deadlineOf(record, settings);
   if (event.at.getTime() < deadline) {
-    return reject(record, 'not-allowed', `the job's deadline is ${new Date(deadline).toISOString()}`);
+    return reject(record, 'not-allowed', `the request's deadline is ${new Date(deadline).toISOString()}`);
   }
   return timedOut(record, event.at, settings);
 }
 
+/** Whether a request still waiting to reach IMS has waited past its deadline (the sweep asks before re-enqueuing it). */
+export function waitedPastDeadline(record: StoredRequest, now: Date, settings: Pick<LifecycleTimings, 'jobDeadlineMs'>): boolean {
+  return (record.status === 'queued' || record.status === 'submitting') && now.getTime() >= deadlineOf(record, settings);
+}
+
 function timedOut(record: StoredRequest, at: Date, settings: LifecycleSettings): Decision {
   const hours = Math.round((settings.jobDeadlineMs / HOUR_MS) * 10) / 10;
-  return complete(record, at, settings, {
-    status: 'failed',
-    error: {
-      code: 'JOB_DEADLINE',
-      message: `IMS job ${record.ims_job_id ?? '(unknown)'} did not finish within ${hours} h`,
-      source: 'timeout',
-    },
-  });
+  const message =
+    record.status === 'running'
+      ? `IMS job ${record.ims_job_id ?? '(unknown)'} did not finish within ${hours} h`
+      : `the request did not reach IMS within ${hours} h`;
+  return complete(record, at, settings, { status: 'failed', error: { code: 'JOB_DEADLINE', message, source: 'timeout' } });
 }
 
 // ---- outcomes and their announcements ----
@@ -457,7 +465,7 @@ function outOfStage(record: StoredRequest, expected: RequestStatus, what: string
     : reject(record, 'not-allowed', `${what} needs a ${expected} request, this one is ${record.status}`);
 }
 
-function deadlineOf(record: StoredRequest, settings: LifecycleSettings): number {
+function deadlineOf(record: StoredRequest, settings: Pick<LifecycleTimings, 'jobDeadlineMs'>): number {
   return Date.parse(record.submitted_at ?? record.created_at) + settings.jobDeadlineMs;
 }
 

@@ -4,7 +4,7 @@
 import type { ImsClient } from '../ims/client.js';
 import { logger } from '../log.js';
 import { carryOut, enqueue, type EffectDeps } from './effects.js';
-import { pendingAnnouncements, type LifecycleEvent, type LifecycleTimings } from './lifecycle.js';
+import { pendingAnnouncements, waitedPastDeadline, type LifecycleEvent, type LifecycleTimings } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
 import { observeJob } from './submit.js';
 import { transition } from './transition.js';
@@ -76,10 +76,18 @@ type Action = 'requeued' | 'checked' | 'announced' | 'none';
 async function attend(record: StoredRequest, deps: SweepDeps): Promise<Action> {
   switch (record.status) {
     case 'queued':
-    case 'submitting':
+    case 'submitting': {
+      if (waitedPastDeadline(record, deps.now(), deps.timings)) {
+        const failed = await transition(deps.store, record, { type: 'deadline-passed', at: deps.now() }, deps.timings);
+        if (failed.ok) {
+          await carryOut(failed.record, failed.effects, deps);
+          return 'checked';
+        }
+      }
       // Its message was lost or its worker vanished: the worker claims it again (looking first if needed).
       await enqueue(deps, record.id);
       return 'requeued';
+    }
     case 'running': {
       const seen: LifecycleEvent = (await observeJob(deps.ims, record, deps.now)) ?? { type: 'deadline-passed', at: deps.now() };
       const next = await transition(deps.store, record, seen, deps.timings);

@@ -27,6 +27,7 @@ import { startPipeline, terminal, type Pipeline, type PipelineOptions } from '..
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 const TIMINGS = DEFAULT_LIFECYCLE_TIMINGS;
 const INSTANCE = '6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f';
 const EXPORTABLE = SIM_DEFAULTS.images.exportable;
@@ -409,5 +410,31 @@ describe('corrupt items in the due index', () => {
     expect(await pipe().poller.store.setAside(stale, new Date(fake))).toBe(false);
     const done = await driveToEnd(id);
     expect(done.status).toBe('succeeded');
+  });
+});
+
+describe('a request that never reaches IMS', () => {
+  it('is re-enqueued at growing intervals and fails with source timeout at the deadline, with one webhook', async () => {
+    // The clock starts a day back, so the failure's webhook is signed at about the real time.
+    await start(DAY + MINUTE, 10 * SECOND);
+    const bucketUrl = 'ims-exports:never/reached.qcow2';
+    const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: bucketUrl, file_format: 'qcow2' });
+    const created = fake;
+    // No worker ever runs (as if it failed on every message): only the poller moves the request.
+    let requeues = 0;
+    for (let sweeps = 0; sweeps < 500; sweeps++) {
+      const record = await stored(id);
+      if (record.status !== 'queued') break;
+      const report = await sweepAt(Math.max(fake, at(record.next_check_at)));
+      requeues += report.requeued;
+    }
+    const done = await driveToEnd(id);
+    expect(done).toMatchObject({ status: 'failed', ims_job_id: null, error: { code: 'JOB_DEADLINE', source: 'timeout', message: 'the request did not reach IMS within 24 h' } });
+    expect(at(done.completed_at) - created).toBeGreaterThanOrEqual(DAY);
+    // Never more than 15 minutes late, and the growing intervals keep the copies near one per 15 minutes.
+    expect(at(done.completed_at) - created).toBeLessThanOrEqual(DAY + 15 * MINUTE);
+    expect(requeues).toBeLessThanOrEqual(100);
+    expect(exportPosts(bucketUrl)).toHaveLength(0);
+    expectOneWebhook(done, 'image.export.failed');
   });
 });

@@ -4,6 +4,7 @@ import {
   DEFAULT_LIFECYCLE_TIMINGS,
   pendingAnnouncements,
   pendingChildExport,
+  waitedPastDeadline,
   type Decision,
   type Effect,
   type LifecycleEvent,
@@ -106,7 +107,7 @@ const LATER = at(MINUTE);
 
 /** The moves a record may make; submitting → queued is the retry of a submission that never took. */
 const FORWARD: Record<RequestStatus, RequestStatus[]> = {
-  queued: ['submitting', 'cancelled'],
+  queued: ['submitting', 'cancelled', 'failed'],
   submitting: ['submitting', 'queued', 'running', 'succeeded', 'failed'],
   running: ['running', 'succeeded', 'failed'],
   succeeded: ['succeeded'],
@@ -149,7 +150,12 @@ const TABLE: Row[] = [
     event: { type: 'job-status', status: 'FAIL', errorCode: 'IMG.0014', failReason: 'boom', at: at(20 * MINUTE) },
     expect: { ...ONLY_RUNNING, failed: 'duplicate' },
   },
-  { name: 'deadline-passed', event: { type: 'deadline-passed', at: at(25 * HOUR) }, expect: ONLY_RUNNING },
+  {
+    // A request that never reached IMS within the deadline fails too (the submitting one's claim has lapsed by then).
+    name: 'deadline-passed',
+    event: { type: 'deadline-passed', at: at(25 * HOUR) },
+    expect: { ...ONLY_RUNNING, queued: 'ok', submitting: 'ok' },
+  },
   {
     name: 'webhook-result',
     event: { type: 'webhook-result', ok: true, at: at(11 * MINUTE) },
@@ -369,6 +375,19 @@ describe('the running job', () => {
     expect(rejection(decide(running, { type: 'deadline-passed', at: at(24 * HOUR) }, settings))).toBe('not-allowed');
     const { record } = step(running, { type: 'deadline-passed', at: at(2 * SECOND + 24 * HOUR) });
     expect(record).toMatchObject({ status: 'failed', completed_at: iso(2 * SECOND + 24 * HOUR), error: { source: 'timeout' } });
+  });
+
+  it('fails a request that never reached IMS within the deadline, but leaves a live claim to its worker', () => {
+    const waiting = queued();
+    expect(rejection(decide(waiting, { type: 'deadline-passed', at: at(24 * HOUR - SECOND) }, settings))).toBe('not-allowed');
+    const { record, effects } = step(waiting, { type: 'deadline-passed', at: at(24 * HOUR) });
+    expect(record).toMatchObject({ status: 'failed', ims_job_id: null, error: { code: 'JOB_DEADLINE', source: 'timeout', message: 'the request did not reach IMS within 24 h' } });
+    expect(effects).toEqual([{ type: 'send-webhook', eventId: webhookEventId(record.id, 'failed') }]);
+
+    const claimed = step(queued(), { type: 'claim-submission', at: at(24 * HOUR - SECOND) }).record;
+    expect(rejection(decide(claimed, { type: 'deadline-passed', at: at(24 * HOUR) }, settings))).toBe('not-allowed');
+    expect(waitedPastDeadline(claimed, at(24 * HOUR), settings)).toBe(true);
+    expect(waitedPastDeadline(running, at(25 * HOUR), settings)).toBe(false);
   });
 
   it('records success with the new image, full progress and the completion time', () => {
