@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { logger } from '../log.js';
 import { createTokenCache, requestProjectToken, type TokenCache } from './auth.js';
-import { ImsError, kindOfStatus, parseErrorBody, retryAfterMs } from './errors.js';
+import { ImsError, kindOfPostStatus, kindOfStatus, parseErrorBody, retryAfterMs } from './errors.js';
 import { uuid } from './fields.js';
 import { createHttpTransport, TransportFailure, type HttpAnswer, type HttpTransport } from './http.js';
 import {
@@ -217,7 +217,7 @@ export function createImsClient(settings: ImsSettings, deps: ImsClientDeps = {})
       }
 
       const { code, message } = parseErrorBody(answer.body);
-      const kind = kindOfStatus(answer.status);
+      const kind = spec.method === 'POST' ? kindOfPostStatus(answer.status) : kindOfStatus(answer.status);
       const wait = retryAfterMs(answer.headers['retry-after'], now());
       const error = new ImsError({
         kind,

@@ -5,9 +5,9 @@ import { z } from 'zod';
 export const imsErrorKind = z.enum([
   /** IMS (or our own validation, before any call) said no: a 4xx with IMS's code kept verbatim. */
   'refused',
-  /** Nothing happened in IMS: 429, 5xx, a connection that never carried the request, a GET timeout. */
+  /** Nothing happened in IMS: 429, 503, any 5xx to a GET, a connection that never carried the request, a GET timeout. */
   'retryable',
-  /** A POST was sent but its answer never came: IMS may or may not have acted. */
+  /** A POST was sent and IMS may or may not have acted: its answer never came, or came as 500, 502 or 504. */
   'unknown-outcome',
   /** IAM refused the credentials, or IMS answered 401 again after a fresh token. */
   'auth',
@@ -97,6 +97,16 @@ export function kindOfStatus(status: number): ImsErrorKind {
   if (status === 401) return 'auth';
   if (status === 429 || status >= 500) return 'retryable';
   return 'refused';
+}
+
+/**
+ * The kind of a POST's error answer. 500, 502 and 504 can come after IMS acted (a backend that
+ * failed half-way, a gateway that gave up on a backend that finished): the outcome is unknown, so
+ * the next try looks before it submits again. 429 and 503 turn the call away before it is done.
+ */
+export function kindOfPostStatus(status: number): ImsErrorKind {
+  if (status === 500 || status === 502 || status === 504) return 'unknown-outcome';
+  return kindOfStatus(status);
 }
 
 /** `Retry-After` in seconds or as an HTTP date, in ms from now; null when absent or unreadable. */

@@ -52,13 +52,14 @@ export interface SimOptions {
 }
 export interface SimCall { method: string; path: string; query: Record<string, string>; body: unknown; time: string; auth: 'token' | 'aksk' | 'none' }
 /**
- * A status fault answers at once and IMS does nothing. A delay fault stalls the call: by default
+ * A status fault answers at once and IMS does nothing, or with `acted: true` IMS performs the call
+ * first and the error replaces its answer (a gateway 502/504 after the backend finished). A delay fault stalls the call: by default
  * (`lost: "answer"`) IMS acts on it and only its answer is held back, as when a response is lost
  * on the way back; with `lost: "request"` the call never reaches IMS and, after the delay, the
  * gateway answers 504 (what a caller that waited that long would see).
  */
 export type SimFault =
-  | { match: string; status: number; body?: unknown; times?: number }
+  | { match: string; status: number; body?: unknown; times?: number; acted?: boolean }
   | { match: string; delay_ms: number; times?: number; lost?: 'answer' | 'request' };
 export interface ImsSimulator {
   url: string;                // 'http://127.0.0.1:PORT' — IAM (/v3/auth/tokens) and IMS on this one origin
@@ -76,7 +77,7 @@ const FAIL_PREFIX = 'sim-fail';
 const faultMatch = z.string().regex(/^[A-Za-z]+ \/\S*$/, 'must look like "METHOD /path/with/*/segments"');
 const faultTimes = z.number().int().min(1).optional();
 export const simFaultSchema: z.ZodType<SimFault> = z.union([
-  z.strictObject({ match: faultMatch, status: z.number().int().min(100).max(599), body: z.unknown().optional(), times: faultTimes }),
+  z.strictObject({ match: faultMatch, status: z.number().int().min(100).max(599), body: z.unknown().optional(), times: faultTimes, acted: z.boolean().optional() }),
   z.strictObject({
     match: faultMatch,
     delay_ms: z.number().int().min(0).max(600_000),
@@ -559,6 +560,8 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
 
     const fault = takeFault(method, path);
     if (fault && 'status' in fault) {
+      // `acted`: IMS performs the call and the error comes after (a gateway timing out on a backend that finished).
+      if (fault.acted && raw) answerIms(req, rawUrl, path, query, raw);
       send(res, { status: fault.status, body: fault.body === undefined ? faultBody(fault.status) : fault.body });
       return;
     }

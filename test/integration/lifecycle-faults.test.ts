@@ -239,6 +239,30 @@ describe('a submission whose answer never comes', () => {
   });
 });
 
+describe('a submission answered 502 or 504 after IMS acted on it', () => {
+  it('finds the image of an import whose gateway gave up with 504, instead of importing again', async () => {
+    p.sim.addFault({ match: 'POST /v2/cloudimages/action', status: 504, acted: true, times: 1 });
+    const name = 'faults-acted-504';
+    const id = await submit('/v1/imports', { name, image_url: 'ims-images:faults/acted-504.qcow2', min_disk: 40 });
+    const done = await finished(id);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1, error: null });
+    expect(creationPosts(name)).toHaveLength(1);
+    await expectOnlyImage(name, done);
+    expectOneWebhook(done, 'image.import.succeeded');
+  });
+
+  it('takes the IMG.0070 of a re-submitted export answered 502 as the first one having got through', async () => {
+    p.sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 502, acted: true, times: 1 });
+    const bucketUrl = 'ims-exports:faults/acted-502.qcow2';
+    const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: bucketUrl, file_format: 'qcow2' });
+    const done = await finished(id);
+    // Without the look-first rule this export would end failed with IMS's IMG.0070.
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, error: null, ims_job_id: null });
+    expect(exportPosts(EXPORTABLE, bucketUrl)).toHaveLength(2);
+    expectOneWebhook(done, 'image.export.succeeded');
+  });
+});
+
 describe('a worker that dies between the IMS call and the store', () => {
   it.each([
     ['import', '/v1/imports', { name: 'faults-crash-import', image_url: 'ims-images:faults/crash.qcow2', min_disk: 40 }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ImsError, isImsError, kindOfStatus, parseErrorBody, retryAfterMs } from '../../lib/ims/errors.js';
+import { ImsError, isImsError, kindOfPostStatus, kindOfStatus, parseErrorBody, retryAfterMs } from '../../lib/ims/errors.js';
 
 describe('IMS error bodies', () => {
   it('reads IMS\'s nested error code and message verbatim', () => {
@@ -24,6 +24,11 @@ describe('kinds', () => {
     expect([400, 403, 404, 409].map(kindOfStatus)).toEqual(['refused', 'refused', 'refused', 'refused']);
     expect(kindOfStatus(401)).toBe('auth');
     expect([429, 500, 502, 503].map(kindOfStatus)).toEqual(['retryable', 'retryable', 'retryable', 'retryable']);
+  });
+  it('calls a POST answered 500, 502 or 504 unknown (IMS may have acted), and 429 or 503 retryable', () => {
+    expect([500, 502, 504].map(kindOfPostStatus)).toEqual(['unknown-outcome', 'unknown-outcome', 'unknown-outcome']);
+    expect([429, 503].map(kindOfPostStatus)).toEqual(['retryable', 'retryable']);
+    expect([400, 401].map(kindOfPostStatus)).toEqual(['refused', 'auth']);
   });
   it('recognises its errors and serialises only their safe fields', () => {
     const err = new ImsError({ kind: 'refused', operation: 'ims.export', status: 400, code: 'IMG.0070', message: 'exists' });
