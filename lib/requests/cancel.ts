@@ -15,6 +15,11 @@ export async function cancelRequest(
   const current = latest && !(latest instanceof Error) ? latest : record;
   // Cancelling twice is not an error: the request is cancelled, as asked.
   if (current.status === 'cancelled') return { ok: true, record: current };
-  const reason = current.status === 'succeeded' || current.status === 'failed' ? 'it has already ended' : 'it has reached IMS, which cannot cancel a job';
+  const reason =
+    current.status === 'succeeded' || current.status === 'failed'
+      ? 'it has already ended'
+      : current.status === 'queued' && current.internal.submit_uncertain
+        ? 'an earlier submission may have reached IMS, which cannot cancel a job'
+        : 'it has reached IMS, which cannot cancel a job';
   return { ok: false, status: current.status, reason };
 }

@@ -438,6 +438,8 @@ function cancel(record: StoredRequest, event: Event<'cancel'>): Decision {
   if (record.status !== 'queued') {
     return reject(record, 'not-allowed', `a ${record.status} request cannot be cancelled: only queued ones can (IMS has no cancel)`);
   }
+  // Queued again after a submission whose answer was lost: IMS may be running it, and nothing would watch it.
+  if (record.internal.submit_uncertain) return reject(record, 'not-allowed', 'an earlier submission may have reached IMS (IMS has no cancel)');
   return accept({
     ...record,
     status: 'cancelled',

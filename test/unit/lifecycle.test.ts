@@ -547,6 +547,16 @@ describe('capture then export', () => {
 });
 
 describe('cancel', () => {
+  it('refuses to cancel a request queued again after a submission whose answer was lost', () => {
+    const claimed = step(queued(), { type: 'claim-submission', at: at(SECOND) }).record;
+    const lost = step(claimed, { type: 'ims-outcome-unknown', message: 'timed out', at: at(2 * SECOND) }).record;
+    expect(lost).toMatchObject({ status: 'queued', internal: { submit_uncertain: true } });
+    expect(rejection(decide(lost, { type: 'cancel', at: at(3 * SECOND) }, settings))).toBe('not-allowed');
+    // One IMS turned away (503) did nothing: that request can still be cancelled.
+    const refused = step(step(queued(), { type: 'claim-submission', at: at(SECOND) }).record, { type: 'ims-unavailable', message: '503', at: at(2 * SECOND) }).record;
+    expect(step(refused, { type: 'cancel', at: at(3 * SECOND) }).record.status).toBe('cancelled');
+  });
+
   it('cancels a queued request with nothing left to do', () => {
     const { record, effects } = step(queued(), { type: 'cancel', at: LATER });
     expect(record).toMatchObject({ status: 'cancelled', completed_at: iso(MINUTE), next_check_at: null, webhook: { status: 'none', attempts: 0 } });
