@@ -60,7 +60,8 @@ export type ImsJobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
 export type LifecycleEvent = { at: Date } & (
   | { type: 'claim-submission' }
   | { type: 'ims-accepted'; jobId: string }
-  | { type: 'ims-refused'; code: string | null; message: string }
+  /** `source: 'validation'`: the IMS client refused the call before sending it (no POST, not counted). */
+  | { type: 'ims-refused'; code: string | null; message: string; source?: 'ims' | 'validation' }
   | { type: 'ims-unavailable'; message: string; code?: string | null; retryAfterSeconds?: number | null }
   | { type: 'ims-outcome-unknown'; message: string }
   /** A re-submission found the image the first, unanswered one created (imports and captures). */
@@ -205,14 +206,15 @@ function imsAccepted(record: StoredRequest, event: Event<'ims-accepted'>, settin
 
 function imsRefused(record: StoredRequest, event: Event<'ims-refused'>, settings: LifecycleSettings): Decision {
   if (record.status !== 'submitting') return outOfStage(record, 'submitting', 'ims-refused');
-  const counted = { ...record, attempts: record.attempts + 1 };
+  const source = event.source ?? 'ims';
+  const counted = source === 'validation' ? record : { ...record, attempts: record.attempts + 1 };
   // IMS refuses a second export onto the object the first, unanswered submission already wrote.
   if (record.kind === 'export' && record.internal.submit_uncertain && event.code === 'IMG.0070') {
     return complete(counted, event.at, settings, { status: 'succeeded', image_id: sourceImageId(record), progress: 100 });
   }
   return complete(counted, event.at, settings, {
     status: 'failed',
-    error: { code: event.code ?? 'IMS_REFUSED', message: event.message, source: 'ims' },
+    error: { code: event.code ?? (source === 'validation' ? 'VALIDATION' : 'IMS_REFUSED'), message: event.message, source },
   });
 }
 

@@ -42,7 +42,8 @@ export const callbackUrl = z
 export const region = z
   .string()
   .max(32, 'must have at most 32 characters')
-  .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, 'must be a region name such as "eu-de" (lower-case letters, digits and "-")')
+  // The IMS client's own rule (lib/ims/settings.ts regionName): a region intake accepts is one the client can call.
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a region name such as "eu-de" (lower-case letters and digits, single "-" between them)')
   .describe('cloud region whose IMS endpoint runs the job, e.g. "eu-de" or "ap-southeast-1"; defaults from configuration');
 
 export const projectId = z

@@ -83,7 +83,9 @@ function errorEvent(error: ImsError, at: Date): LifecycleEvent {
   switch (error.kind) {
     case 'refused':
       if (error.code && RETRYABLE_REFUSALS.has(error.code)) return { type: 'ims-unavailable', at, message, code: error.code };
-      return { type: 'ims-refused', at, code: error.code ?? (error.status ? `HTTP.${error.status}` : null), message: error.message };
+      // No status: the client's own rules refused the call before it was sent.
+      if (error.status === null) return { type: 'ims-refused', at, code: 'VALIDATION', message: error.message, source: 'validation' };
+      return { type: 'ims-refused', at, code: error.code ?? `HTTP.${error.status}`, message: error.message };
     case 'retryable':
       return {
         type: 'ims-unavailable',

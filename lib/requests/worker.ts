@@ -9,7 +9,7 @@ import { carryOut, type EffectDeps } from './effects.js';
 import { newRecord, recordRequest } from './intake.js';
 import { REQUEST_ID } from './ids.js';
 import type { StoredRequest } from './record.js';
-import { parseQueueMessage } from './schemas.js';
+import { callbackUrl, clientRef, parseQueueMessage } from './schemas.js';
 import { submitToIms } from './submit.js';
 import { transition } from './transition.js';
 
@@ -76,7 +76,14 @@ async function recordOf(body: string, messageId: string, deps: WorkerDeps): Prom
       await recordInvalidMessage(json, tenant.id, [{ path: 'request.project_id', message: `is required: no default project for region ${outcome.region}` }], messageId, deps);
       return null;
     case 'conflict':
-      logger.warn('direct message reuses an idempotency key with another body; ignored', { requestId: outcome.record.id, messageId });
+      // As the HTTP API's 422: the producer hears of it through a failed request of this message's own.
+      await recordInvalidMessage(
+        json,
+        tenant.id,
+        [{ path: 'idempotency_key', message: `was already used for request ${outcome.record.id} with another body` }],
+        messageId,
+        deps,
+      );
       return null;
     default:
       if (outcome.outcome === 'created') logger.info('request accepted', { requestId: outcome.record.id, kind: message.kind, tenant: tenant.id, via: 'queue' });
@@ -104,8 +111,12 @@ async function recordInvalidMessage(
   const raw = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
   const kind = raw.kind === 'export' || raw.kind === 'import' || raw.kind === 'capture' ? raw.kind : 'export';
   const request = typeof raw.request === 'object' && raw.request !== null && !Array.isArray(raw.request) ? (raw.request as Record<string, unknown>) : {};
-  // Only well-formed common fields are kept: a bad callback_url must not become a webhook target.
-  const safe = Object.fromEntries(Object.entries(request).filter(([k]) => !['callback_url', 'region', 'project_id'].includes(k)));
+  // The producer hears of the failure where it asked to (a well-formed callback_url), under its client_ref;
+  // anything malformed is left out (a bad callback_url must not become a webhook target), and the
+  // failed request is placed by the defaults.
+  const safe = Object.fromEntries(Object.entries(request).filter(([k]) => !['callback_url', 'region', 'project_id', 'client_ref'].includes(k)));
+  if (callbackUrl.safeParse(request.callback_url).success) safe.callback_url = request.callback_url;
+  if (clientRef.safeParse(request.client_ref).success) safe.client_ref = request.client_ref;
   const built = newRecord({ tenant, kind, request: safe, idempotencyKey: directMessageKey(messageId, undefined) }, deps.placement, deps.now());
   if (!('id' in built)) {
     logger.error('invalid queue message; no default project to record it under', { messageId, tenant: tenant.id });

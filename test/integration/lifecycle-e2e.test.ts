@@ -3,7 +3,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqsClient } from '../../lib/aws.js';
-import type { RequestRecord } from '../../lib/requests/record.js';
+import type { RequestRecord, StoredRequest } from '../../lib/requests/record.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { startPipeline, terminal, type Pipeline } from '../helpers/pipeline.js';
 
@@ -125,5 +125,28 @@ describe('a request from intake to a signed webhook', () => {
     expect(invalid).toMatchObject({ status: 'failed', error: { code: 'VALIDATION', message: expect.stringContaining('image_id') } });
     await finished(invalid!.id);
     expect(deliveriesOf(invalid!.id).map((d) => d.type)).toEqual(['image.export.failed']);
+  });
+
+  it('keeps the well-formed callback_url and client_ref of an invalid message, and fails a reused key with another body', async () => {
+    const sqs = sqsClient({ endpoint: p.services.sqsEndpoint, region: p.services.region });
+    const send = (body: unknown) => sqs.send(new SendMessageCommand({ QueueUrl: p.services.queueUrl, MessageBody: JSON.stringify(body) }));
+    const hook = 'https://hooks.example.com/ims/invalid';
+    await send({ kind: 'export', tenant: 'acme', request: { image_id: 'nope', bucket_url: 'ims-exports:y.qcow2', file_format: 'qcow2', client_ref: 'bad-1', callback_url: hook, region: 'EU DE' } });
+    const first = { kind: 'import', tenant: 'acme', request: { name: 'e2e-key-reuse', image_url: 'ims-images:e2e/reuse.qcow2', min_disk: 40, client_ref: 'reuse-1' }, idempotency_key: 'reuse' };
+    await send(first);
+    await p.settle(async () => (await p.api('GET', '/v1/requests?limit=100')).json.items.some((r: RequestRecord) => r.client_ref === 'reuse-1'));
+    await send({ ...first, request: { ...first.request, client_ref: 'reuse-2', min_disk: 50 } });
+    await p.settle(async () => (await p.api('GET', '/v1/requests?limit=100')).json.items.some((r: RequestRecord) => r.client_ref === 'reuse-2'));
+
+    const items: RequestRecord[] = (await p.api('GET', '/v1/requests?limit=100')).json.items;
+    const bad = items.find((r) => r.client_ref === 'bad-1');
+    expect(bad).toMatchObject({ status: 'failed', error: { source: 'validation' }, region: 'eu-de' });
+    const stored = (await p.worker.store.get(bad!.id)) as StoredRequest;
+    expect(stored.internal.callback_url).toBe(hook);
+
+    const reused = items.find((r) => r.client_ref === 'reuse-2');
+    expect(reused).toMatchObject({ status: 'failed', error: { code: 'VALIDATION', source: 'validation', message: expect.stringContaining('idempotency_key') } });
+    // The first request is untouched by the second message.
+    expect(items.filter((r) => r.client_ref === 'reuse-1')).toHaveLength(1);
   });
 });

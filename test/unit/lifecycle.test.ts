@@ -547,6 +547,14 @@ describe('capture then export', () => {
 });
 
 describe('cancel', () => {
+  it('fails a request the IMS client refused before sending as a validation failure, counting no submission', () => {
+    const claimed = step(queued(), { type: 'claim-submission', at: at(SECOND) }).record;
+    const { record } = step(claimed, { type: 'ims-refused', code: 'VALIDATION', message: 'region: must be a region name such as eu-de', source: 'validation', at: at(2 * SECOND) });
+    expect(record).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'VALIDATION', source: 'validation' } });
+    const fromIms = step(claimed, { type: 'ims-refused', code: 'IMG.0027', message: 'no such image', at: at(2 * SECOND) }).record;
+    expect(fromIms).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'IMG.0027', source: 'ims' } });
+  });
+
   it('refuses to cancel a request queued again after a submission whose answer was lost', () => {
     const claimed = step(queued(), { type: 'claim-submission', at: at(SECOND) }).record;
     const lost = step(claimed, { type: 'ims-outcome-unknown', message: 'timed out', at: at(2 * SECOND) }).record;

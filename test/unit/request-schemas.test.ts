@@ -43,6 +43,8 @@ const commonCases: Case[] = [
   { does: 'refuses a region of 33 characters', patch: { region: chars(33) }, path: 'region' },
   { does: 'refuses an upper-case region', patch: { region: 'EU-DE' }, path: 'region' },
   { does: 'refuses a region with an underscore', patch: { region: 'eu_de' }, path: 'region' },
+  { does: 'refuses a region with a doubled "-" (no IMS host has one)', patch: { region: 'eu--de' }, path: 'region' },
+  { does: 'refuses a region ending in "-"', patch: { region: 'eu-' }, path: 'region' },
   { does: 'accepts a project_id of 32 hex characters', patch: { project_id: PROJECT_ID } },
   { does: 'refuses a project_id of 31 hex characters', patch: { project_id: PROJECT_ID.slice(1) }, path: 'project_id' },
   { does: 'refuses a project_id of 33 hex characters', patch: { project_id: `${PROJECT_ID}a` }, path: 'project_id' },
