@@ -229,6 +229,21 @@ export const imsJob = z
   .transform((job) => ({ ...job, progress: progressOf(job.status, job.entities?.process_percent) }));
 export type ImsJob = z.infer<typeof imsJob>;
 
+/**
+ * What a finished job says, wherever it says it: at the top level, or (for jobs made of sub-jobs,
+ * such as imsImportOvaImageJob) only in `entities.sub_jobs_result`. The top level wins; a failure's
+ * code and reason come from the failed sub-job. Values are kept verbatim.
+ */
+export function jobResult(job: ImsJob): { imageId: string | null; errorCode: string | null; failReason: string | null } {
+  const subJobs = job.entities?.sub_jobs_result ?? [];
+  const failed = subJobs.filter((sub) => sub.status === 'FAIL');
+  return {
+    imageId: job.entities?.image_id ?? subJobs.map((sub) => sub.entities?.image_id).find((id) => typeof id === 'string') ?? null,
+    errorCode: job.error_code ?? failed.map((sub) => sub.error_code).find((code) => typeof code === 'string') ?? null,
+    failReason: job.fail_reason ?? failed.map((sub) => sub.fail_reason).find((reason) => typeof reason === 'string') ?? null,
+  };
+}
+
 function progressOf(status: JobStatus, percent: number | undefined): number | null {
   if (status === 'SUCCESS') return 100;
   if (percent === undefined || !Number.isFinite(percent) || percent < 0) return null;

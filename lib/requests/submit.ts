@@ -2,7 +2,7 @@
 // errors become lifecycle events, so every decision stays in the pure core.
 import type { ImsClient, ImsTarget } from '../ims/client.js';
 import { isImsError, type ImsError } from '../ims/errors.js';
-import type { CaptureBody, DataImportBody, ExportBody, ImsImage, QuickImportBody, SystemImportBody } from '../ims/schemas.js';
+import { jobResult, type CaptureBody, type DataImportBody, type ExportBody, type ImsImage, type QuickImportBody, type SystemImportBody } from '../ims/schemas.js';
 import type { LifecycleEvent } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
 
@@ -137,16 +137,7 @@ export async function observeJob(ims: ImsClient, record: StoredRequest, now: () 
   try {
     if (record.ims_job_id) {
       const job = await ims.getJob(target, record.ims_job_id);
-      return {
-        type: 'job-status',
-        at: now(),
-        status: job.status,
-        jobId: record.ims_job_id,
-        progress: job.progress,
-        imageId: job.entities?.image_id ?? null,
-        errorCode: job.error_code ?? null,
-        failReason: job.fail_reason ?? null,
-      };
+      return { type: 'job-status', at: now(), status: job.status, jobId: record.ims_job_id, progress: job.progress, ...jobResult(job) };
     }
     if (record.image_id) {
       const image = await ims.getImage(target, record.image_id);

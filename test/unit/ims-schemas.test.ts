@@ -6,6 +6,7 @@ import {
   exportBody,
   imageList,
   imsJob,
+  jobResult,
   quickImportBody,
   systemImportBody,
 } from '../../lib/ims/schemas.js';
@@ -194,5 +195,48 @@ describe('image list answer', () => {
     });
     expect(list.images[0]?.__data_origin).toBe('file,ims-image:a.qcow2');
     expect((list.images[0] as Record<string, unknown>).__lazyloading).toBe('true');
+  });
+});
+
+describe('job results', () => {
+  // The documented imsImportOvaImageJob answer: the image id only inside a sub-job.
+  const ova = {
+    job_id: '9a175ac792fa12d20193002100dd2762',
+    job_type: 'imsImportOvaImageJob',
+    begin_time: '2024-11-06T07:41:48.896Z',
+    end_time: '2024-11-06T07:49:45.814Z',
+    status: 'SUCCESS',
+    error_code: null,
+    fail_reason: null,
+    entities: {
+      sub_jobs_result: [
+        {
+          job_id: '9a175ac892fa13420193006c29e133f0',
+          job_type: 'imsImportImageJob',
+          status: 'SUCCESS',
+          error_code: null,
+          fail_reason: null,
+          entities: { image_name: 'test', image_id: 'fc496c19-40c2-4220-8b1a-eba9d53fca7b' },
+        },
+      ],
+      sub_jobs_list: ['9a175ac892fa13420193006c29e133f0'],
+    },
+  };
+
+  it('finds the image of a job that names it only in a sub-job', () => {
+    expect(jobResult(imsJob.parse(ova))).toEqual({ imageId: 'fc496c19-40c2-4220-8b1a-eba9d53fca7b', errorCode: null, failReason: null });
+  });
+
+  it('takes a failure\'s code and reason from the failed sub-job, verbatim, and the top level first', () => {
+    const failedSub = { ...ova.entities.sub_jobs_result[0], status: 'FAIL', error_code: 'IMG.0193', fail_reason: 'The OVA file is damaged.', entities: {} };
+    const failed = imsJob.parse({ ...ova, status: 'FAIL', entities: { sub_jobs_result: [ova.entities.sub_jobs_result[0], failedSub] } });
+    expect(jobResult(failed)).toMatchObject({ errorCode: 'IMG.0193', failReason: 'The OVA file is damaged.' });
+    const top = imsJob.parse({ ...ova, status: 'FAIL', error_code: 'IMG.0001', fail_reason: 'top', entities: { sub_jobs_result: [failedSub] } });
+    expect(jobResult(top)).toMatchObject({ errorCode: 'IMG.0001', failReason: 'top' });
+  });
+
+  it('reads a plain job\'s own entities', () => {
+    const plain = imsJob.parse({ job_id: 'j', status: 'SUCCESS', entities: { image_id: 'img-1' } });
+    expect(jobResult(plain)).toEqual({ imageId: 'img-1', errorCode: null, failReason: null });
   });
 });
