@@ -101,6 +101,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       p[0] === 'auth' ? (AUTH_SETTING[String(p[1])] ?? 'IMS credentials') : p[0] === 'regions' ? 'IMS_REGION_ENDPOINTS' : p[0] === 'imsEndpoint' ? 'IMS_ENDPOINT' : 'IAM_ENDPOINT';
     throw new Error(`invalid settings: ${describeIssues(ims.error.issues, name)}`);
   }
+  // Loopback webhooks are for local runs only: never with the cloud's own DynamoDB and SQS.
+  if (e.ALLOW_LOOPBACK_WEBHOOKS && !e.DYNAMODB_ENDPOINT && !e.SQS_ENDPOINT) {
+    throw new Error('invalid settings: ALLOW_LOOPBACK_WEBHOOKS: is for local runs only (with DYNAMODB_ENDPOINT or SQS_ENDPOINT); never set it in the cloud');
+  }
   if (e.JOB_CHECK_MIN_SECONDS > e.JOB_CHECK_MAX_SECONDS) throw new Error('invalid settings: JOB_CHECK_MIN_SECONDS: must not exceed JOB_CHECK_MAX_SECONDS');
   const projectIds = z.record(regionName, z.string().regex(/^[0-9a-f]{32}$/)).safeParse(e.IMS_PROJECT_IDS);
   if (!projectIds.success) throw new Error('invalid settings: IMS_PROJECT_IDS: must map region names to 32-hex project ids');

@@ -38,6 +38,12 @@ describe('settings', () => {
     expect(cfg.ims.auth.kind).toBe('aksk');
   });
 
+  it('allows loopback webhooks only next to local stand-ins, never with the cloud\'s DynamoDB and SQS', () => {
+    expect(errorOf(() => parseConfig({ ...base, ALLOW_LOOPBACK_WEBHOOKS: 'true' }))).toContain('ALLOW_LOOPBACK_WEBHOOKS: is for local runs only');
+    expect(parseConfig({ ...base, ALLOW_LOOPBACK_WEBHOOKS: 'true', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).allowLoopbackWebhooks).toBe(true);
+    expect(parseConfig(base).allowLoopbackWebhooks).toBe(false);
+  });
+
   it('names a missing setting', () => {
     const { INTAKE_QUEUE_URL: _q, ...rest } = base;
     expect(errorOf(() => parseConfig(rest))).toContain('INTAKE_QUEUE_URL');
