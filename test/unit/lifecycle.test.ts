@@ -13,6 +13,7 @@ import {
 } from '../../lib/requests/lifecycle.js';
 import { requestRecord, type RequestKind, type RequestStatus, type StoredRequest } from '../../lib/requests/record.js';
 import { webhookEventId } from '../../lib/webhooks/event.js';
+import { storedRequestFixture } from '../helpers/records.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -41,40 +42,18 @@ function deepFreeze<T>(value: T): T {
 }
 
 function queued(kind: RequestKind = 'import', extra: Partial<StoredRequest> = {}): StoredRequest {
-  return deepFreeze({
+  const base = storedRequestFixture({
     id: 'req_01JAAAAAAAAAAAAAAAAAAAAAAA',
     kind,
-    status: 'queued',
-    tenant: 'acme',
     client_ref: 'ticket-42',
     params: PARAMS[kind],
-    region: 'eu-de',
     project_id: 'p-1',
-    ims_job_id: null,
-    image_id: null,
-    progress: null,
-    error: null,
-    attempts: 0,
-    parent_id: null,
-    child_id: null,
     created_at: iso(0),
-    submitted_at: null,
     updated_at: iso(0),
-    completed_at: null,
     next_check_at: iso(MINUTE),
     webhook: { status: 'pending', attempts: 0 },
-    internal: {
-      version: 7,
-      body_hash: 'h',
-      callback_url: 'https://hooks.example.com/ims',
-      lease_until: null,
-      submit_uncertain: false,
-      webhook_event_id: null,
-      webhook_next_at: null,
-      chat: null,
-    },
-    ...extra,
   });
+  return deepFreeze({ ...base, internal: { ...base.internal, version: 7, body_hash: 'h', callback_url: 'https://hooks.example.com/ims' }, ...extra });
 }
 
 function accepted(decision: Decision): { record: StoredRequest; effects: Effect[] } {
