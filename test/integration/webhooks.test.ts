@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../lib/requests/record.js';
+import { publicRecord, type RequestRecord } from '../../lib/requests/record.js';
 import { webhookEventId } from '../../lib/webhooks/event.js';
 import { deliverWebhook, postJson, postSigned } from '../../lib/webhooks/deliver.js';
 import { createGuardedAgent, type ResolveHost } from '../../lib/webhooks/guard.js';
+import { storedRequestFixture } from '../helpers/records.js';
 import { registerSecret } from '../helpers/secrets.js';
 
 interface Received {
@@ -36,30 +37,25 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** A failed capture, as callers see it. */
 function record(): RequestRecord {
-  return {
-    id: 'req_01JINTEGRATION',
-    kind: 'capture',
-    status: 'failed',
-    tenant: 'acme',
-    client_ref: null,
-    params: { name: 'web-01', instance_id: '3f9d0c55-5a3b-4a0e-9c1b-2f3c4d5e6f70' },
-    region: 'eu-de',
-    project_id: 'p1',
-    ims_job_id: 'job1',
-    image_id: null,
-    progress: null,
-    error: { code: 'IMS.0001', message: 'The instance is not stopped.', source: 'ims' },
-    attempts: 1,
-    parent_id: null,
-    child_id: null,
-    created_at: '2026-11-23T09:50:00Z',
-    submitted_at: '2026-11-23T09:50:01Z',
-    updated_at: '2026-11-23T10:00:00Z',
-    completed_at: '2026-11-23T10:00:00Z',
-    next_check_at: null,
-    webhook: { status: 'pending', attempts: 0 },
-  };
+  return publicRecord(
+    storedRequestFixture({
+      id: 'req_01JINTEGRATION',
+      kind: 'capture',
+      status: 'failed',
+      params: { name: 'web-01', instance_id: '3f9d0c55-5a3b-4a0e-9c1b-2f3c4d5e6f70' },
+      project_id: 'p1',
+      ims_job_id: 'job1',
+      error: { code: 'IMS.0001', message: 'The instance is not stopped.', source: 'ims' },
+      attempts: 1,
+      created_at: '2026-11-23T09:50:00Z',
+      submitted_at: '2026-11-23T09:50:01Z',
+      updated_at: '2026-11-23T10:00:00Z',
+      completed_at: '2026-11-23T10:00:00Z',
+      webhook: { status: 'pending', attempts: 0 },
+    }),
+  );
 }
 
 const staticResolver =

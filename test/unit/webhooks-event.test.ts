@@ -1,30 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../lib/requests/record.js';
+import { publicRecord, type RequestRecord } from '../../lib/requests/record.js';
 import { webhookEvent, webhookEventId, webhookEventPayload } from '../../lib/webhooks/event.js';
+import { storedRequestFixture } from '../helpers/records.js';
 
+/** A succeeded export, as callers see it. */
 function finishedRecord(overrides: Partial<RequestRecord> = {}): RequestRecord {
   return {
-    id: 'req_01JTEST',
-    kind: 'export',
-    status: 'succeeded',
-    tenant: 'acme',
-    client_ref: 'ticket-42',
-    params: { image_id: '3f9d0c55-5a3b-4a0e-9c1b-2f3c4d5e6f70', bucket_url: 'ims-image:centos7.qcow2', file_format: 'qcow2' },
-    region: 'eu-de',
-    project_id: 'p1',
-    ims_job_id: 'edc89b490d7d4392898e19b2deb34797',
-    image_id: null,
-    progress: 100,
-    error: null,
-    attempts: 1,
-    parent_id: null,
-    child_id: null,
-    created_at: '2026-11-23T09:50:00Z',
-    submitted_at: '2026-11-23T09:50:01Z',
-    updated_at: '2026-11-23T10:00:00Z',
-    completed_at: '2026-11-23T10:00:00Z',
-    next_check_at: null,
-    webhook: { status: 'pending', attempts: 0 },
+    ...publicRecord(
+      storedRequestFixture({
+        id: 'req_01JTEST',
+        status: 'succeeded',
+        client_ref: 'ticket-42',
+        params: { image_id: '3f9d0c55-5a3b-4a0e-9c1b-2f3c4d5e6f70', bucket_url: 'ims-image:centos7.qcow2', file_format: 'qcow2' },
+        project_id: 'p1',
+        ims_job_id: 'edc89b490d7d4392898e19b2deb34797',
+        progress: 100,
+        attempts: 1,
+        created_at: '2026-11-23T09:50:00Z',
+        submitted_at: '2026-11-23T09:50:01Z',
+        updated_at: '2026-11-23T10:00:00Z',
+        completed_at: '2026-11-23T10:00:00Z',
+        webhook: { status: 'pending', attempts: 0 },
+      }),
+    ),
     ...overrides,
   };
 }
