@@ -160,15 +160,20 @@ export function pendingAnnouncements(record: StoredRequest): Effect[] {
 
 function claimSubmission(record: StoredRequest, event: Event<'claim-submission'>, settings: LifecycleSettings): Decision {
   if (record.status === 'submitting') {
-    const lease = record.internal.lease_until;
-    if (lease !== null && Date.parse(lease) > event.at.getTime()) {
-      return reject(record, 'duplicate', `another worker holds the submission until ${lease}`);
+    if (claimHeld(record, event.at)) {
+      return reject(record, 'duplicate', `another worker holds the submission until ${record.internal.lease_until}`);
     }
     // The previous holder may have sent its POST before it vanished: look before submitting again.
     return claim(record, event.at, settings, true);
   }
   if (record.status !== 'queued') return outOfStage(record, 'submitting', 'claim-submission');
   return claim(record, event.at, settings, record.internal.submit_uncertain);
+}
+
+/** Whether a worker's submission claim on the record is still live at `at`. */
+function claimHeld(record: StoredRequest, at: Date): boolean {
+  const lease = record.internal.lease_until;
+  return lease !== null && Date.parse(lease) > at.getTime();
 }
 
 function claim(record: StoredRequest, at: Date, settings: LifecycleSettings, uncertain: boolean): Accepted {
@@ -327,7 +332,7 @@ function jobStatus(record: StoredRequest, event: Event<'job-status'>, settings: 
  * nothing waits forever. A live claim is left to its worker.
  */
 function deadlinePassed(record: StoredRequest, event: Event<'deadline-passed'>, settings: LifecycleSettings): Decision {
-  const lapsedClaim = record.status === 'submitting' && (record.internal.lease_until === null || Date.parse(record.internal.lease_until) <= event.at.getTime());
+  const lapsedClaim = record.status === 'submitting' && !claimHeld(record, event.at);
   if (record.status !== 'running' && record.status !== 'queued' && !lapsedClaim) return outOfStage(record, 'running', 'deadline-passed');
   const deadline = deadlineOf(record, settings);
   if (event.at.getTime() < deadline) {

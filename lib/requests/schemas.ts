@@ -18,6 +18,7 @@ import {
   tags,
   uuid,
 } from '../ims/fields.js';
+import { REGION_NAME } from '../ims/settings.js';
 import { requestKind, requestRecord, requestStatus, type RequestKind } from './record.js';
 
 /** One contract-style validation error: `path` is dotted from the body's root (`tags.0`, `then_export.bucket_url`). */
@@ -42,8 +43,8 @@ export const callbackUrl = z
 export const region = z
   .string()
   .max(32, 'must have at most 32 characters')
-  // The IMS client's own rule (lib/ims/settings.ts regionName): a region intake accepts is one the client can call.
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a region name such as "eu-de" (lower-case letters and digits, single "-" between them)')
+  // The IMS client's own rule: a region intake accepts is one the client can call.
+  .regex(REGION_NAME, 'must be a region name such as "eu-de" (lower-case letters and digits, single "-" between them)')
   .describe('cloud region whose IMS endpoint runs the job, e.g. "eu-de" or "ap-southeast-1"; defaults from configuration');
 
 export const projectId = z
