@@ -31,9 +31,9 @@ export function responseUrlUsable(chat: RequestInternal['chat'], now: Date): cha
   return chat.response_uses < RESPONSE_URL_MAX_USES && now.getTime() < Date.parse(chat.expires_at);
 }
 
-/** The record's chat state after a notification: one more response_url use if one was made. */
-export function chatAfterNotify(chat: RequestInternal['chat'], result: ChatNotifyResult): RequestInternal['chat'] {
-  if (!chat || !result.usedResponseUrl) return chat;
+/** The record's chat state after a notification: one more response_url use if one was made (even a failed post counts). */
+export function chatAfterNotify(chat: RequestInternal['chat'], usedResponseUrl: boolean): RequestInternal['chat'] {
+  if (!chat || !usedResponseUrl) return chat;
   return { ...chat, response_uses: chat.response_uses + 1 };
 }
 

@@ -1,6 +1,7 @@
 // Carrying out what the lifecycle core asked for once a record is stored: re-enqueue, deliver
 // the webhook, create a capture's export child, tell the chat. Shared by worker and poller.
 import type { Agent } from 'undici';
+import { chatAfterNotify } from '../chatops/notify.js';
 import { logger, redactUrl } from '../log.js';
 import type { IntakeQueue } from '../queue/intake.js';
 import type { RequestStore } from '../store/requests.js';
@@ -98,8 +99,7 @@ async function notifyChat(record: StoredRequest, deps: EffectDeps): Promise<void
   // Slack allows five uses of a response_url: count them, best effort (a lost count only means a fallback later).
   const current = await deps.store.get(record.id);
   if (!current || current instanceof Error || !current.internal.chat) return;
-  const chat = { ...current.internal.chat, response_uses: current.internal.chat.response_uses + 1 };
-  await deps.store.save({ ...current, internal: { ...current.internal, chat } }, current.internal.version);
+  await deps.store.save({ ...current, internal: { ...current.internal, chat: chatAfterNotify(current.internal.chat, sent.usedResponseUrl) } }, current.internal.version);
 }
 
 /** Carries out effects in order; a failure is logged and left to the poller's next sweep, which sees the record due. */

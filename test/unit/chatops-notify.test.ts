@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chatAfterNotify, responseUrlUsable } from '../../lib/chatops/notify.js';
+import { chatAfterNotify, responseUrlUsable, type ChatNotifyResult } from '../../lib/chatops/notify.js';
 import { checkChatUrl } from '../../lib/chatops/urls.js';
 
 const NOW = new Date('2026-03-01T10:10:00Z');
@@ -43,8 +43,11 @@ describe('response_url budget', () => {
   });
 
   it('counts a use only when the response_url was posted to', () => {
-    expect(chatAfterNotify(chat({ response_uses: 2 }), { ok: true, target: 'response_url', status: 200, usedResponseUrl: true })?.response_uses).toBe(3);
-    expect(chatAfterNotify(chat({ response_uses: 2 }), { ok: true, target: 'chat_webhook', status: 200, usedResponseUrl: false })?.response_uses).toBe(2);
-    expect(chatAfterNotify(chat({ response_uses: 2 }), { ok: false, kind: 'delivery-failed', usedResponseUrl: true, failures: [] })?.response_uses).toBe(3);
+    const posted: ChatNotifyResult = { ok: true, target: 'response_url', status: 200, usedResponseUrl: true };
+    const viaWebhook: ChatNotifyResult = { ok: true, target: 'chat_webhook', status: 200, usedResponseUrl: false };
+    const refused: ChatNotifyResult = { ok: false, kind: 'delivery-failed', usedResponseUrl: true, failures: [] };
+    expect(chatAfterNotify(chat({ response_uses: 2 }), posted.usedResponseUrl)?.response_uses).toBe(3);
+    expect(chatAfterNotify(chat({ response_uses: 2 }), viaWebhook.usedResponseUrl)?.response_uses).toBe(2);
+    expect(chatAfterNotify(chat({ response_uses: 2 }), refused.usedResponseUrl)?.response_uses).toBe(3);
   });
 });
