@@ -18,7 +18,7 @@ const webhookEvent = z.object({
     status: z.string(),
     client_ref: z.string().nullish(),
     image_id: z.string().nullish(),
-    error: z.object({ code: z.string().nullish(), message: z.string() }).nullish(),
+    error: z.looseObject({ code: z.string().nullish(), message: z.string() }).nullish(),
   }),
 });
 export type WebhookEvent = z.infer<typeof webhookEvent>;
@@ -31,6 +31,8 @@ export interface ReceivedDelivery {
   event: WebhookEvent | null;
   /** Why it was not verified. */
   problem: string | null;
+  /** The status it was answered with. */
+  status: number;
 }
 
 export interface WebhookReceiverOptions {
@@ -39,6 +41,8 @@ export interface WebhookReceiverOptions {
   /** The current `whsec_` secret, read for each delivery (npm start may write it after the receiver starts); null when unknown. */
   secret: () => Promise<string | null> | string | null;
   onDelivery?: (delivery: ReceivedDelivery) => void;
+  /** A status to answer instead, without looking at the delivery (a receiver that is down); null to receive. */
+  unavailable?: () => number | null;
 }
 
 export interface RunningReceiver {
@@ -78,14 +82,18 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       void (async () => {
         const headers = headerRecord(req.headers);
         const path = new URL(req.url ?? '/', 'http://receiver').pathname;
+        const down = options.unavailable?.() ?? null;
         const result =
-          req.method !== 'POST'
-            ? { event: null, problem: `${req.method ?? '?'} is not a delivery` }
-            : size > MAX_BODY_BYTES
-              ? { event: null, problem: 'body over 1 MiB' }
-              : await verify(Buffer.concat(chunks).toString('utf8'), headers, await Promise.resolve(options.secret()).catch(() => null));
-        options.onDelivery?.({ webhookId: headers['webhook-id'] ?? '', path, ...result });
-        res.writeHead(result.event ? 204 : 400).end();
+          down !== null
+            ? { event: null, problem: `answered ${down}, as if down` }
+            : req.method !== 'POST'
+              ? { event: null, problem: `${req.method ?? '?'} is not a delivery` }
+              : size > MAX_BODY_BYTES
+                ? { event: null, problem: 'body over 1 MiB' }
+                : await verify(Buffer.concat(chunks).toString('utf8'), headers, await Promise.resolve(options.secret()).catch(() => null));
+        const status = down ?? (result.event ? 204 : 400);
+        options.onDelivery?.({ webhookId: headers['webhook-id'] ?? '', path, ...result, status });
+        res.writeHead(status).end();
       })();
     });
   });

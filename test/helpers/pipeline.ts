@@ -1,12 +1,9 @@
 // The whole pipeline, in-process and over real sockets, driven step by step: the real intake,
 // worker and poller handlers against dynalite, fauxqs and the IMS simulator, with a webhook
 // receiver that verifies every delivery with the standardwebhooks library.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { request } from 'undici';
-import { Webhook } from 'standardwebhooks';
 import { createIntakeHandler } from '../../handlers/intake.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
 import type { ApiDeps } from '../../lib/api/routes.js';
@@ -23,6 +20,7 @@ import { simulatorClientSettings } from '../../local/ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator, type SimOptions } from '../../local/ims-sim/server.js';
 import { startLocalServices, type LocalServices } from '../../local/services.js';
 import { messagesToDelete, sqsRecord } from '../../local/sqs-runner.js';
+import { startWebhookReceiver as startLocalWebhookReceiver } from '../../local/webhook-receiver.js';
 import { registerSecret } from './secrets.js';
 
 export interface Delivery {
@@ -42,36 +40,21 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
+/** The local receiver of `npm run receiver`, keeping what a test asserts on. */
 export async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
-  const verifier = new Webhook(secret);
   const receiver: WebhookReceiver = { url: '', deliveries: [], attempts: [], failWith: null, close: async () => undefined };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const id = String(req.headers['webhook-id']);
-      const answer = (status: number) => {
-        receiver.attempts.push({ id, status });
-        res.writeHead(status).end();
-      };
-      if (receiver.failWith !== null) {
-        answer(receiver.failWith);
-        return;
-      }
-      const body = Buffer.concat(chunks).toString('utf8');
-      try {
-        // Throws unless the signature, id and timestamp check out.
-        const event = verifier.verify(body, req.headers as Record<string, string>) as { type: string; data: RequestRecord };
-        receiver.deliveries.push({ id, type: event.type, data: event.data });
-        answer(204);
-      } catch {
-        answer(400);
-      }
-    });
+  const running = await startLocalWebhookReceiver({
+    port: 0,
+    secret: () => secret,
+    unavailable: () => receiver.failWith,
+    onDelivery: (delivery) => {
+      receiver.attempts.push({ id: delivery.webhookId, status: delivery.status });
+      // Verified: signature, id and timestamp checked with the standardwebhooks library.
+      if (delivery.event) receiver.deliveries.push({ id: delivery.webhookId, type: delivery.event.type, data: delivery.event.data as unknown as RequestRecord });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
-  receiver.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  receiver.url = `${running.url}/hooks`;
+  receiver.close = running.close;
   return receiver;
 }
 
