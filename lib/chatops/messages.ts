@@ -125,10 +125,14 @@ interface Card {
   /** Markdown lines above the fields. */
   intro?: string;
   fields: { label: string; value: string }[];
-  /** A long markdown text under the fields (the error). */
-  detail?: { label: string; text: string };
+  /** A long markdown text under the fields (the error), and what to do about it. */
+  detail?: { label: string; text: string; hint?: string };
   footer: string;
 }
+
+/** Our hints are short, but a stored record is shown whatever it holds. */
+const HINT_MAX = 600;
+const HINT_LABEL = 'What to do:';
 
 const KIND_LABEL: Record<RequestKind, string> = { export: 'Export', import: 'Import', capture: 'Capture' };
 
@@ -212,6 +216,7 @@ function requestCard(record: StoredRequest, f: Format): Card {
             label: error.source === 'ims' ? `IMS error ${error.code}` : `Error ${error.code} (${error.source})`,
             // IMS's reason verbatim: users search for it.
             text: f.text(truncate(error.message || '(no reason given)', 2500)),
+            ...(error.hint ? { hint: f.text(truncate(error.hint, HINT_MAX)) } : {}),
           },
         }
       : {}),
@@ -240,6 +245,8 @@ function slackBlocksOf(card: Card): SlackBlock[] {
   if (card.detail) {
     const quoted = card.detail.text.split('\n').map((l) => `>${l}`).join('\n');
     blocks.push({ type: 'section', text: mrkdwnText(`${f.bold(f.text(card.detail.label))}\n${quoted}`, BLOCK_LIMITS.sectionText) });
+    // Its own block, so that a long error message never cuts it off.
+    if (card.detail.hint) blocks.push({ type: 'section', text: mrkdwnText(`${f.bold(HINT_LABEL)} ${card.detail.hint}`, BLOCK_LIMITS.sectionText) });
   }
   blocks.push({ type: 'context', elements: [mrkdwnText(card.footer, BLOCK_LIMITS.contextText)] });
   return blocks;
@@ -252,7 +259,15 @@ function mattermostAttachmentOf(card: Card) {
     color: card.color,
     title: `${card.icon} ${card.title}`,
     ...(card.intro || card.detail
-      ? { text: [card.intro, card.detail ? `${f.bold(card.detail.label)}\n${card.detail.text}` : undefined].filter(Boolean).join('\n\n') }
+      ? {
+          text: [
+            card.intro,
+            card.detail ? `${f.bold(card.detail.label)}\n${card.detail.text}` : undefined,
+            card.detail?.hint ? `${f.bold(HINT_LABEL)} ${card.detail.hint}` : undefined,
+          ]
+            .filter(Boolean)
+            .join('\n\n'),
+        }
       : {}),
     fields: card.fields.map((field) => ({ title: field.label, value: field.value, short: true })),
     // Mattermost shows attachment footers as plain text.

@@ -16,6 +16,7 @@ export const requestError = z.object({
   code: z.string().describe('IMS\'s own code (e.g. IMG.0070) when IMS gave one, else one of ours'),
   message: z.string(),
   source: errorSource,
+  hint: z.string().nullable().optional().describe('what to do about it, in one or two sentences'),
 });
 export type RequestError = z.infer<typeof requestError>;
 

@@ -160,6 +160,28 @@ describe('completion message for Slack', () => {
     expect(slackText(message)).toContain(':x: Export failed');
   });
 
+  it('shows what to do in a block of its own after the error, when the error has a hint', () => {
+    const hint = 'Choose another object name in bucket_url, or delete the old object, and export again.';
+    const message = completionMessage(record({ ...failedExport, error: { code: 'IMG.0070', message: 'The file already exists in the OBS bucket.', source: 'ims', hint } }), 'slack');
+    expectValidSlack(message);
+    if (!('blocks' in message)) throw new Error('a Slack message has blocks');
+    const texts = message.blocks.map((b) => (b.type === 'section' ? (b.text?.text ?? '') : ''));
+    const errorAt = texts.findIndex((t) => t.startsWith('*IMS error IMG.0070*'));
+    expect(errorAt).toBeGreaterThan(0);
+    expect(texts[errorAt + 1]).toBe(`*What to do:* ${hint}`);
+    expect(slackText(completionMessage(failedExport, 'slack'))).not.toContain('What to do');
+  });
+
+  it('keeps the whole hint however long the error message is, and escapes it', () => {
+    const hint = 'Use a bucket <in> the region & try again.';
+    const message = completionMessage(
+      record({ ...failedExport, error: { code: 'BUCKET_REGION', message: 'line\n'.repeat(1500), source: 'validation', hint } }),
+      'slack',
+    );
+    expectValidSlack(message);
+    expect(slackText(message)).toContain('*What to do:* Use a bucket &lt;in&gt; the region &amp; try again.');
+  });
+
   it('names what imports and captures read and made', () => {
     const imported = completionMessage(
       record({ kind: 'import', params: { image_url: 'ims-image:ubuntu.qcow2', name: 'ubuntu-18', min_disk: 40, disk: 'system' }, image_id: IMAGE }),
@@ -209,6 +231,31 @@ describe('completion message for Mattermost', () => {
     expect(attachment).toMatchObject({ color: '#a30200', title: ':x: Export failed', text: expect.stringContaining('**IMS error IMG.0070**\nThe file already exists in the OBS bucket.') });
     expect(attachment?.fields?.map((f) => f.title)).toEqual(['Request', 'Outcome', 'Source', 'Target', 'Duration']);
     expect(attachment?.fields?.find((f) => f.title === 'Target')?.value).toBe('`ims-image:centos7.qcow2` (qcow2)');
+  });
+});
+
+describe('hints in Mattermost messages and status replies', () => {
+  const hint = 'Set is_quick_export to true and export again.';
+  const tooLarge = record({ ...failedExport, error: { code: 'IMG.0160', message: 'Only images less than 128 GB can be exported.', source: 'ims', hint } });
+
+  it('puts the hint under the error in the attachment text', () => {
+    const message = completionMessage(tooLarge, 'mattermost');
+    expect(mattermostMessage.safeParse(message).success).toBe(true);
+    if (!('attachments' in message) || !message.attachments) throw new Error('a Mattermost message has attachments');
+    expect(message.attachments[0]?.text).toBe(
+      `**IMS error IMG.0160**\nOnly images less than 128 GB can be exported.\n\n**What to do:** ${hint}`,
+    );
+  });
+
+  it('shows the hint when someone asks for the status of a failed request', () => {
+    const message = statusReply(tooLarge, 'slack');
+    expectValidSlack(message);
+    expect(slackText(message)).toContain(`*What to do:* ${hint}`);
+  });
+
+  it('shows no hint for a request that has not failed', () => {
+    const running = record({ status: 'running', progress: 40, completed_at: null, error: { code: 'IMS_UNAVAILABLE', message: 'x', source: 'internal', hint } });
+    expect(slackText(statusReply(running, 'slack'))).not.toContain('What to do');
   });
 });
 
