@@ -105,7 +105,7 @@ const IMS_HINTS: Record<string, string> = {
   'IMG.0027': IMAGE_NOT_FOUND,
   'IMG.0028': 'The image is protected, so IMS will not act on it. Use another image of the project.',
   'IMG.0029': 'This backup has already been made into an image. Use that image, or choose a backup that has not been used yet.',
-  'IMG.0030': 'IMS rejected the project id together with the token. Check that project_id belongs to the region and that the credentials may enter it; an administrator may need to fix the tenant.',
+  'IMG.0030': "IMS rejected the project id together with the token. Check that project_id belongs to the region and that the credentials may enter it; an administrator may need to fix the tenant's ims_projects.",
   'IMG.0031': 'IMS does not know the id in the request. Check that image_id (or instance_id) is copied exactly and belongs to the region and project of the request.',
   'IMG.0032': 'The backup is not usable right now. Wait until the CBR console shows it available and try again.',
   'IMG.0033': "The backup is not of a system disk, which IMS needs here. Choose a backup of the ECS's system disk.",
@@ -272,10 +272,10 @@ const OWN_HINTS: Record<OwnErrorCode, string> = {
   JOB_DEADLINE:
     'The request did not finish in time: it never reached IMS, or IMS was still working. Look for its job or image in the IMS console before sending it again; raise IMS_JOB_DEADLINE_HOURS if jobs this long are normal.',
   FORBIDDEN:
-    "This tenant may not use the region or project named. Leave region and project_id out to use the tenant's default, or name one of its projects; an administrator can add projects to the tenant.",
+    "This tenant may not use the region or project named. Leave region and project_id out to use the tenant's default, or name one of its projects; an administrator can add projects to the tenant's ims_projects.",
   AUTH_FAILED: CREDENTIALS,
   PROJECT_UNKNOWN:
-    "The credentials cannot enter this project: the id is wrong, or it belongs to another account or region. Check region and project_id against the IAM console's project list, or ask an administrator to fix the tenant.",
+    "The credentials cannot enter this project: the id is wrong, or it belongs to another account or region. Check region and project_id against the IAM console's project list, or ask an administrator to fix the tenant's ims_projects.",
   IMAGE_NOT_FOUND: IMAGE_NOT_FOUND,
   IMAGE_NOT_OWNED:
     'The image is not a private image of this project (it is public, or shared with it), and IMS exports only those. Export an image the project owns, or ask the owner to export it.',
