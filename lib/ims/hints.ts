@@ -38,7 +38,7 @@ export type OwnErrorCode = (typeof OWN_ERROR_CODES)[number];
 // ---- texts shared by several codes ----
 
 const PLATFORM_FAULT =
-  "IMS failed inside the cloud platform, not because of what the request asked. Send the request again later; if it fails the same way, open a ticket with the cloud's support quoting the code and the IMS job id.";
+  "IMS failed inside the cloud platform, not because of what the request asked. Send the request again later; if it fails the same way, open a ticket with the cloud's support quoting the code and when it happened.";
 const UNREADABLE_REQUEST =
   'IMS could not read the request this service sent, so sending it again unchanged will not help. Report the request id to the maintainers of ims-transfer.';
 const IMAGE_NAME_RULES =
