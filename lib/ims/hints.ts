@@ -291,7 +291,7 @@ const OWN_HINTS: Record<OwnErrorCode, string> = {
 };
 
 // An error whose code we do not know still gets the advice for where it came from.
-const BY_SOURCE: Record<string, string> = {
+const BY_SOURCE: Record<string, OwnErrorCode> = {
   validation: 'VALIDATION',
   timeout: 'JOB_DEADLINE',
   auth: 'AUTH_FAILED',
@@ -313,6 +313,6 @@ export function hintFor(code: string, source?: string): string | null {
   if (known !== undefined) return known;
   if (CLOUD_CODE.test(code)) return UNKNOWN_CLOUD_CODE;
   if (source === undefined) return null;
-  const sourceCode = source === 'ims' ? 'IMS_REFUSED' : entry(BY_SOURCE, source);
-  return (sourceCode !== undefined ? entry(OWN_HINTS, sourceCode) : entry(SOURCE_FALLBACK, source)) ?? null;
+  const sourceCode: OwnErrorCode | undefined = source === 'ims' ? 'IMS_REFUSED' : Object.hasOwn(BY_SOURCE, source) ? BY_SOURCE[source] : undefined;
+  return sourceCode !== undefined ? OWN_HINTS[sourceCode] : (entry(SOURCE_FALLBACK, source) ?? null);
 }
