@@ -1,7 +1,7 @@
 // The deployable artefact: `serverless package` (offline, as CI runs it) must produce a CloudFormation
 // template with what the design relies on, and one zip per function holding its ESM bundle.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -11,7 +11,9 @@ import { tableDefinition } from '../../lib/store/table.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const STAGE = 'pkgtest';
+/** `serverless package` without --stage, as CI runs it: the dev stage, which needs no params. */
+const STAGE = 'dev';
+const SERVERLESS = join(ROOT, 'node_modules/.bin/serverless');
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -22,6 +24,8 @@ interface Resource {
 
 let outDir: string;
 let workDir: string;
+/** serverless's environment: its own esbuild folder (see beforeAll). */
+let serverlessEnv: NodeJS.ProcessEnv;
 let template: { Resources: Record<string, Resource>; Parameters?: Record<string, Json>; Conditions?: Json };
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -71,6 +75,32 @@ function resource(id: string): Resource {
   return r;
 }
 
+/** The alarms' properties. */
+function alarms(): Json[] {
+  return resourcesOfType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+}
+
+/** Each metric filter: its log group's logical id, its pattern, and the metric it counts into. */
+function metricFilters(): { group: string; pattern: string; namespace: string; metric: string }[] {
+  return resourcesOfType('AWS::Logs::MetricFilter').flatMap(([, r]) =>
+    (r.Properties.MetricTransformations as Json[]).map((m) => ({
+      group: (r.Properties.LogGroupName as { Ref: string }).Ref,
+      pattern: r.Properties.FilterPattern as string,
+      namespace: String(m.MetricNamespace),
+      metric: String(m.MetricName),
+    })),
+  );
+}
+
+/** All TypeScript under lib/, as one text: what the functions log, wherever a module lives. */
+function libSources(): string {
+  const dir = join(ROOT, 'lib');
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
+}
+
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 beforeAll(async () => {
@@ -78,8 +108,8 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'ims-transfer-esbuild-'));
   // Its own esbuild folder (serverless.yml reads ESBUILD_WORK_FOLDER, relative to the service), so a
   // serverless run elsewhere in the suite or the tree cannot remove this one's bundles midway.
-  const env = { ...process.env, ESBUILD_WORK_FOLDER: relative(ROOT, workDir) };
-  const result = await run(join(ROOT, 'node_modules/.bin/serverless'), ['package', '--stage', STAGE, '--package', outDir], env);
+  serverlessEnv = { ...process.env, ESBUILD_WORK_FOLDER: relative(ROOT, workDir) };
+  const result = await run(SERVERLESS, ['package', '--package', outDir], serverlessEnv);
   if (result.code !== 0) throw new Error(`serverless package exited ${result.code}:\n${result.output.slice(-4000)}`);
   template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as typeof template;
 }, 180_000);
@@ -161,18 +191,125 @@ describe('serverless package', () => {
   it('alarms on webhooks that failed for good, counted from the worker and poller logs by the message the code logs', () => {
     // The filter must match what lib/requests/effects.ts logs when a webhook runs out of retries.
     expect(readFileSync(join(ROOT, 'lib/requests/effects.ts'), 'utf8')).toContain("logger.error('webhook failed'");
-    const filters = resourcesOfType('AWS::Logs::MetricFilter').map(([, r]) => r.Properties);
-    const groups = filters.map((f) => (f.LogGroupName as { Ref: string }).Ref).sort();
-    expect(groups).toEqual(['PollerLogGroup', 'WorkerLogGroup']);
-    for (const group of groups) expect(resource(group).Type).toBe('AWS::Logs::LogGroup');
-    for (const f of filters) expect(f.FilterPattern).toBe('{ $.message = "webhook failed" }');
-    const metrics = new Set(filters.flatMap((f) => (f.MetricTransformations as Json[]).map((m) => `${String(m.MetricNamespace)} ${String(m.MetricName)}`)));
-    expect(metrics.size).toBe(1);
-    const alarm = resourcesOfType('AWS::CloudWatch::Alarm')
-      .map(([, r]) => r.Properties)
-      .find((a) => metrics.has(`${String(a.Namespace)} ${String(a.MetricName)}`));
+    const filters = metricFilters().filter((f) => f.metric === 'WebhookFailures');
+    expect(filters.map((f) => f.group).sort()).toEqual(['PollerLogGroup', 'WorkerLogGroup']);
+    for (const f of filters) expect(resource(f.group).Type).toBe('AWS::Logs::LogGroup');
+    for (const f of filters) expect(f.pattern).toBe('{ $.message = "webhook failed" }');
+    expect(new Set(filters.map((f) => f.namespace)).size).toBe(1);
+    const alarm = alarms().find((a) => a.Namespace === filters[0]?.namespace && a.MetricName === 'WebhookFailures');
     expect(alarm).toMatchObject({ Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
   });
+
+  it('alarms on Lambda errors and on throttles of each function', () => {
+    for (const fn of ['Intake', 'Worker', 'Poller']) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const alarm = alarms().find(
+          (a) => a.Namespace === 'AWS/Lambda' && a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }]),
+        );
+        expect(alarm, `${fn} ${metric}`).toMatchObject({ Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      }
+    }
+  });
+
+  it('alarms when the oldest intake message has waited too long', () => {
+    const alarm = alarms().find((a) => a.MetricName === 'ApproximateAgeOfOldestMessage');
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['IntakeQueue', 'QueueName'] } }],
+      Statistic: 'Maximum',
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    // Longer than a worker batch that failed once takes to come back (the visibility timeout), shorter than a day.
+    expect(alarm?.Threshold as number).toBeGreaterThanOrEqual(resource('IntakeQueue').Properties.VisibilityTimeout as number);
+    expect(alarm?.Threshold as number).toBeLessThan(86_400);
+  });
+
+  it('records failed poller sweeps on a queue the poller may send to, and alarms when it holds one', () => {
+    const configs = resourcesOfType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+    const poller = configs.find((c) => JSON.stringify(c.FunctionName) === JSON.stringify({ Ref: 'PollerLambdaFunction' }));
+    const destination = (poller?.DestinationConfig as { OnFailure?: { Destination: { 'Fn::GetAtt': [string, string] } } } | undefined)?.OnFailure?.Destination;
+    expect(destination?.['Fn::GetAtt'][1]).toBe('Arn');
+    const queueId = destination?.['Fn::GetAtt'][0] as string;
+    expect(resource(queueId).Type).toBe('AWS::SQS::Queue');
+    // The next scheduled sweep is the retry.
+    expect(poller?.MaximumRetryAttempts).toBe(0);
+    const pollerStatements = asArray(resource('PollerRole').Properties.Policies as Json[]).flatMap((p) => asArray((p.PolicyDocument as Json).Statement as Json[]));
+    expect(pollerStatements.some((st) => asArray(st.Action as string[]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] })))).toBe(true);
+    const alarm = alarms().find((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]));
+    expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('alarms on the share of ended requests that IMS failed, counting the status lines the code logs and leaving out the service\'s own codes', () => {
+    const lib = libSources();
+    expect(lib).toContain("logger.info('request status'");
+    for (const field of ['to:', 'errorCode:']) expect(lib).toContain(field);
+    // Every code the service itself gives a failure (validation, timeout, internal) must be left out of "failed by IMS".
+    const ownCodes = new Set([...lib.matchAll(/code: '([A-Z_]+)'[^\n]*?source: '(internal|timeout|validation)'/g)].map((m) => m[1] as string));
+    expect([...ownCodes]).toEqual(expect.arrayContaining(['JOB_DEADLINE', 'IMS_OUTCOME_UNKNOWN', 'VALIDATION']));
+    const failed = metricFilters().filter((f) => f.metric === 'ImsFailedRequests');
+    const ended = metricFilters().filter((f) => f.metric === 'RequestsEnded');
+    for (const filters of [failed, ended]) expect(filters.map((f) => f.group).sort()).toEqual(['PollerLogGroup', 'WorkerLogGroup']);
+    for (const f of failed) {
+      expect(f.pattern).toContain('$.message = "request status" && $.to = "failed"');
+      for (const code of ownCodes) expect(f.pattern).toContain(`$.errorCode != "${code}"`);
+      // Codes of IMS's own failures stay in.
+      for (const code of ['IMS_JOB_FAILED', 'IMS_REFUSED']) expect(f.pattern).not.toContain(code);
+    }
+    for (const f of ended) expect(f.pattern).toBe('{ $.message = "request status" && ($.to = "succeeded" || $.to = "failed") }');
+    const rate = alarms().find((a) => JSON.stringify(a.Metrics ?? []).includes('ImsFailedRequests'));
+    const metrics = (rate?.Metrics ?? []) as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { MetricName: string } } }[];
+    const idOf = (name: string) => metrics.find((m) => m.MetricStat?.Metric.MetricName === name)?.Id;
+    const expression = metrics.find((m) => m.ReturnData)?.Expression ?? '';
+    expect(expression).toContain(`${String(idOf('ImsFailedRequests'))} / ${String(idOf('RequestsEnded'))}`);
+    expect(rate).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('shows the functions, the queues, the DLQ, the poller failures, webhook failures and IMS on one dashboard', () => {
+    const dashboards = resourcesOfType('AWS::CloudWatch::Dashboard').map(([, r]) => r.Properties);
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.parse(dashboards[0]?.DashboardBody as string) as { widgets: { properties: { metrics: unknown[][] } }[] };
+    const shown = body.widgets.flatMap((w) => w.properties.metrics.map((m) => m.filter((part) => typeof part === 'string').join(' ')));
+    for (const fn of ['intake', 'worker', 'poller']) {
+      for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration']) expect(shown).toContain(`AWS/Lambda ${metric} FunctionName ims-transfer-${STAGE}-${fn}`);
+    }
+    const queue = `ims-transfer-${STAGE}-intake`;
+    for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']) expect(shown).toContain(`AWS/SQS ${metric} QueueName ${queue}`);
+    expect(shown).toContain(`AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${queue}-dlq`);
+    expect(shown).toContain(`AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${resource('PollerFailureQueue').Properties.QueueName as string}`);
+    // Every metric of our own namespace that it shows is one a metric filter makes.
+    const made = new Set(metricFilters().map((f) => `${f.namespace} ${f.metric}`));
+    const ours = shown.filter((m) => m.startsWith(`ims-transfer/${STAGE} `));
+    expect(ours).toEqual(expect.arrayContaining([`ims-transfer/${STAGE} WebhookFailures`, `ims-transfer/${STAGE} ImsFailedRequests`]));
+    for (const m of ours) expect(made, m).toContain(m);
+  });
+
+  it('bounds the worker\'s concurrency on its queue trigger', () => {
+    const [mapping] = resourcesOfType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
+    const max = (mapping?.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency;
+    expect(max).toBeGreaterThanOrEqual(2);
+    expect(max).toBeLessThanOrEqual(20);
+  });
+
+  it('bundles for the Node.js version of the Lambda runtime', () => {
+    const runtimes = new Set(resourcesOfType('AWS::Lambda::Function').map(([, r]) => r.Properties.Runtime));
+    expect([...runtimes]).toEqual(['nodejs22.x']);
+    expect(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')).toMatch(/^\s+target: node22\s*$/m);
+  });
+
+  it('stops `package --stage prod` without imsProjectId before building anything, naming the param', async () => {
+    const out = join(outDir, 'prod-without-param');
+    const result = await run(SERVERLESS, ['package', '--stage', 'prod', '--package', out], serverlessEnv);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('the param "imsProjectId" is required for stage "prod"');
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  }, 60_000);
+
+  it('gives the functions the imsProjectId a stage gets with --param', async () => {
+    const projectId = SIM_DEFAULTS.projectId;
+    const result = await run(SERVERLESS, ['print', '--stage', 'prod', `--param=imsProjectId=${projectId}`], serverlessEnv);
+    expect(result.code, result.output.slice(-2000)).toBe(0);
+    expect(result.output).toContain(`IMS_PROJECT_ID: ${projectId}`);
+  }, 60_000);
 
   it('notifies no one by default: alarm actions only with an SNS topic param', () => {
     expect(template.Parameters?.AlarmTopicArn?.Default).toBe('');
