@@ -56,10 +56,11 @@ export async function notifyChat(record: StoredRequest, tenant: Tenant, deps: Ch
     const sent = await postJson({ url: checked.url, json: completionMessage(record, checked.platform) }, deps);
     if (sent.ok) return { ok: true, target, status: sent.status, usedResponseUrl };
     failures.push({ target, message: sent.message });
-    logger.warn('chat notification failed', { requestId: record.id, target, host: new URL(checked.url).host, kind: sent.kind, reason: sent.message });
   }
-  if (candidates.length === 0) return { ok: false, kind: 'no-target', usedResponseUrl, failures };
-  return { ok: false, kind: 'delivery-failed', usedResponseUrl, failures };
+  const kind = candidates.length === 0 ? 'no-target' : 'delivery-failed';
+  // The one line for a failed notification (the worker and poller do not log it again), with every target's reason.
+  logger.warn('chat notification failed', { requestId: record.id, kind, failures });
+  return { ok: false, kind, usedResponseUrl, failures };
 }
 
 /** notifyChat bound to a container's agent, in the shape the worker and poller call; they pass their own clock's time. */

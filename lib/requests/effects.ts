@@ -94,7 +94,6 @@ async function notifyChat(record: StoredRequest, deps: EffectDeps): Promise<void
   const tenant = deps.tenants.byId(record.tenant);
   if (!deps.chat || !tenant || !record.internal.chat) return;
   const sent = await deps.chat.notify(record, tenant, deps.now());
-  if (!sent.ok) logger.warn('chat notification failed', { requestId: record.id });
   if (!sent.usedResponseUrl) return;
   // Slack allows five uses of a response_url: count them, best effort (a lost count only means a fallback later).
   const current = await deps.store.get(record.id);
