@@ -10,6 +10,9 @@
 const { existsSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
+/** The README section on invoking with a running `npm start`. */
+const README_SECTION = '`serverless invoke local` with events/';
+
 class InvokeLocalEnvironment {
   constructor(serverless, options, { log } = {}) {
     const isInvokeLocal = () => (serverless.processedInput?.commands ?? []).join(' ') === 'invoke local';
@@ -32,7 +35,13 @@ class InvokeLocalEnvironment {
         // The function's timeout as invoke local's context reports it (the poller sweeps until shortly before it).
         const timeout = Number(process.env.INVOKE_LOCAL_TIMEOUT_SECONDS);
         if (timeout > 0) service.getFunction(options.function).timeout = timeout;
-        if (dropped.size && log) log.notice(`invoke local: ${[...dropped].join(', ')} not set in the environment (see README "Running locally")`);
+        // The section's heading, word for word, so a search of README.md finds it (a test checks it exists).
+        if (dropped.size && log) {
+          log.notice(
+            `invoke local: ${[...dropped].join(', ')} not set in the environment: run \`npm start\`, then \`set -a; . .local/invoke.env; set +a\` ` +
+              `in this shell (README "${README_SECTION}")`,
+          );
+        }
       },
       'before:invoke:local:invoke': () => {
         const handler = serverless.service.getFunction(options.function).handler;
@@ -46,3 +55,4 @@ class InvokeLocalEnvironment {
 }
 
 module.exports = InvokeLocalEnvironment;
+module.exports.README_SECTION = README_SECTION;

@@ -1,5 +1,5 @@
 // The settings of `npm start` besides lib/config.ts's (contract section 7), read from the environment.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const flag = (fallback: boolean) =>
@@ -20,6 +20,10 @@ export const localEnv = z.object({
   ALLOW_LOOPBACK_WEBHOOKS: flag(true),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   LOCAL_SLACK_TEAM_ID: z.string().min(1).default('T0LOCAL'),
+  /** A Mattermost slash-command token that acts for tenant `local` (stored as its hash); none by default. */
+  LOCAL_MATTERMOST_TOKEN: z.string().min(8, 'must have at least 8 characters').max(512).optional(),
+  /** A JSON file of further tenants, in the shape of the TENANTS setting. */
+  LOCAL_TENANTS_FILE: z.string().min(1).optional(),
   /** Tenant `local`'s default webhook URL; `none` for no default. */
   LOCAL_WEBHOOK_URL: z.union([z.literal('none'), z.url({ protocol: /^https?$/ })]).default('http://127.0.0.1:9000/webhook'),
   LOCAL_DATA_DIR: z.string().min(1).default('.local'),

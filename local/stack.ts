@@ -9,7 +9,7 @@ import { sqsClient } from '../lib/aws.js';
 import { parseConfig } from '../lib/config.js';
 import { logger } from '../lib/log.js';
 import { buildApiDeps, buildPollerDeps, buildWorkerDeps, once } from '../lib/runtime.js';
-import { hashSecret, newApiKey, newWebhookSecret } from '../lib/tenants.js';
+import { hashSecret, newApiKey, newWebhookSecret, type Tenant } from '../lib/tenants.js';
 import { startHttpGateway, type LocalGateway } from './http-gateway.js';
 import { simulatorClientSettings } from './ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator } from './ims-sim/server.js';
@@ -34,6 +34,10 @@ export interface LocalStackOptions {
   webhookSecret?: string;
   slackSigningSecret?: string;
   slackTeamId?: string;
+  /** A Mattermost slash-command token for tenant `local`; none when unset. */
+  mattermostToken?: string;
+  /** Tenants served besides `local` (LOCAL_TENANTS_FILE). */
+  extraTenants?: readonly Tenant[];
   /** Tenant `local`'s default callback URL (where completion webhooks go when a request names none). */
   webhookUrl?: string | null;
   pollIntervalMs?: number;
@@ -69,6 +73,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const webhookSecret = options.webhookSecret ?? newWebhookSecret();
   const slackSigningSecret = options.slackSigningSecret ?? newWebhookSecret().slice('whsec_'.length);
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
+  if (options.extraTenants?.some((t) => t.id === LOCAL_TENANT)) throw new Error(`tenant id "${LOCAL_TENANT}" is the local stack's own`);
 
   // Stopped in reverse order on failure or stop(): event sources before the services they call.
   const stoppers: (() => Promise<void>)[] = [];
@@ -106,7 +111,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           webhook_secrets: [webhookSecret],
           default_callback_url: options.webhookUrl ?? null,
           slack_team_ids: [options.slackTeamId ?? 'T0LOCAL'],
+          ...(options.mattermostToken ? { mattermost_token_sha256: [hashSecret(options.mattermostToken)] } : {}),
         },
+        ...(options.extraTenants ?? []),
       ]),
       ALLOW_LOOPBACK_WEBHOOKS: String(options.allowLoopbackWebhooks ?? true),
       SLACK_SIGNING_SECRET: slackSigningSecret,

@@ -9,7 +9,8 @@ import { credentialsPath, loadOrCreateLocalCredentials } from './credentials.js'
 import { SIM_DEFAULTS } from './ims-sim/defaults.js';
 import { formatStreamLogs } from './log-format.js';
 import { localEnv } from './settings.js';
-import { SAMPLE_EVENTS_API_KEY, startLocalStack, type LocalStack } from './stack.js';
+import { LOCAL_TENANT, SAMPLE_EVENTS_API_KEY, startLocalStack, type LocalStack } from './stack.js';
+import { readTenantsFile } from './tenants-file.js';
 
 /** Settings of lib/config.ts the local stack sets itself: the stand-ins' endpoints and tenant `local`. */
 const STACK_OWNED = new Set(['AWS_REGION', 'TABLE_NAME', 'INTAKE_QUEUE_URL', 'DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'TENANTS', 'ALLOW_LOOPBACK_WEBHOOKS', 'SLACK_SIGNING_SECRET']);
@@ -29,6 +30,11 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !
 const parsed = localEnv.safeParse(env);
 if (!parsed.success) fail(`invalid settings: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
 const s = parsed.data;
+
+// Read before anything starts: a bad file stops npm start with the file and field named.
+const tenantsFile = s.LOCAL_TENANTS_FILE ? await readTenantsFile(resolve(s.LOCAL_TENANTS_FILE), [LOCAL_TENANT]) : ({ ok: true, tenants: [] } as const);
+if (!tenantsFile.ok) fail(tenantsFile.problem);
+const extraTenants = tenantsFile.tenants;
 
 const configSettings = Object.fromEntries(Object.entries(env).filter(([k]) => k in envSchema.shape && !STACK_OWNED.has(k)));
 const realIms = REAL_IMS_TRIGGERS.some((k) => k in configSettings);
@@ -73,6 +79,8 @@ try {
     webhookSecret: s.LOCAL_WEBHOOK_SECRET ?? credentials.webhook_secret,
     slackSigningSecret: s.SLACK_SIGNING_SECRET ?? credentials.slack_signing_secret,
     slackTeamId: s.LOCAL_SLACK_TEAM_ID,
+    ...(s.LOCAL_MATTERMOST_TOKEN ? { mattermostToken: s.LOCAL_MATTERMOST_TOKEN } : {}),
+    extraTenants,
     webhookUrl,
     pollIntervalMs: s.POLL_INTERVAL_SECONDS * 1000,
     simJobMs: s.SIM_JOB_SECONDS * 1000,
@@ -87,10 +95,9 @@ try {
 // What `serverless invoke local` needs to reach this stack: `set -a; . .local/invoke.env; set +a`.
 // Its tenant `local` also accepts the sample events' key; the running stack does not.
 const invokeEnv = join(dataDir, 'invoke.env');
-const invokeTenants = (JSON.parse(stack.settings.TENANTS ?? '[]') as { api_key_sha256: string[] }[]).map((t) => ({
-  ...t,
-  api_key_sha256: [...t.api_key_sha256, hashSecret(SAMPLE_EVENTS_API_KEY)],
-}));
+const invokeTenants = (JSON.parse(stack.settings.TENANTS ?? '[]') as { id: string; api_key_sha256: string[] }[]).map((t) =>
+  t.id === LOCAL_TENANT ? { ...t, api_key_sha256: [...t.api_key_sha256, hashSecret(SAMPLE_EVENTS_API_KEY)] } : t,
+);
 const invokeSettings = {
   ...stack.settings,
   TENANTS: JSON.stringify(invokeTenants),
@@ -111,6 +118,8 @@ await writeFile(
 );
 await chmod(invokeEnv, 0o600);
 
+/** The banner's curl sends this key, so pasting it twice makes one request, not two exports to one object. */
+const FIRST_EXPORT_KEY = 'banner-first-try';
 const exportBody = JSON.stringify({ image_id: SIM_DEFAULTS.images.exportable, bucket_url: 'my-bucket:exports/centos7.qcow2', file_format: 'qcow2', client_ref: 'first-try' });
 process.stdout.write(
   [
@@ -121,6 +130,8 @@ process.stdout.write(
     `  Webhook secret        ${stack.webhookSecret}`,
     `  Webhooks go to        ${webhookUrl ?? '(no default; LOCAL_WEBHOOK_URL=none)'}`,
     `  Slack signing secret  ${stack.slackSigningSecret}   (team ${s.LOCAL_SLACK_TEAM_ID})`,
+    `  Mattermost token      ${s.LOCAL_MATTERMOST_TOKEN ?? '(none; set LOCAL_MATTERMOST_TOKEN to try Mattermost commands)'}`,
+    `  Tenants               ${[LOCAL_TENANT, ...extraTenants.map((t) => t.id)].join(', ')}${s.LOCAL_TENANTS_FILE ? `   (besides local: ${resolve(s.LOCAL_TENANTS_FILE)})` : ''}`,
     `  Credentials           ${credentialsNote}`,
     `  IMS                   ${stack.simUrl ? `simulator at ${stack.simUrl} (jobs take ${s.SIM_JOB_SECONDS} s)` : 'the real IMS from your IMS_* settings'}`,
     `  DynamoDB (dynalite)   ${stack.services.dynamoEndpoint}   (table ${stack.services.tableName}, data in ${join(dataDir, 'dynamodb')})`,
@@ -128,8 +139,8 @@ process.stdout.write(
     `  Poller                every ${s.POLL_INTERVAL_SECONDS} s`,
     `  For invoke local      set -a; . ${invokeEnv}; set +a`,
     '',
-    'Try an export:',
-    `  curl -s -X POST ${stack.apiUrl}/v1/exports -H 'authorization: Bearer ${stack.apiKey}' -H 'content-type: application/json' -d '${exportBody}'`,
+    'Try an export (pasted again, the same Idempotency-Key answers 200 with the same request):',
+    `  curl -s -X POST ${stack.apiUrl}/v1/exports -H 'authorization: Bearer ${stack.apiKey}' -H 'content-type: application/json' -H 'Idempotency-Key: ${FIRST_EXPORT_KEY}' -d '${exportBody}'`,
     '',
     'Ctrl-C stops everything.',
     '',

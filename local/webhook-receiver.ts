@@ -1,12 +1,14 @@
 // `npm run receiver`: a webhook receiver for trying ims-transfer locally. It listens where
 // LOCAL_WEBHOOK_URL points (http://127.0.0.1:9000/webhook, npm start's default), verifies every
-// delivery with the Standard Webhooks reference library and prints one line for each.
+// delivery with the Standard Webhooks reference library and prints one line for each. It also stands
+// in for a chat's response_url: chat posts (Slack or Mattermost JSON, which carry no signature) are
+// printed as chat messages, labelled as such, and never taken for verified webhooks.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
-import { z } from 'zod';
+import * as z from 'zod';
 import { credentialsPath, readLocalCredentials } from './credentials.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -22,6 +24,26 @@ const webhookEvent = z.object({
   }),
 });
 export type WebhookEvent = z.infer<typeof webhookEvent>;
+
+/** The Standard Webhooks headers: a POST with any of them is a webhook delivery and must verify. */
+const WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
+
+/** What ims-transfer posts to a response_url or incoming webhook: Slack (blocks) or Mattermost (attachments) JSON. */
+const chatPostBody = z.looseObject({
+  text: z.string(),
+  response_type: z.enum(['ephemeral', 'in_channel']).optional(),
+  blocks: z.array(z.unknown()).optional(),
+  attachments: z.array(z.unknown()).optional(),
+});
+
+export interface ReceivedChatPost {
+  path: string;
+  /** Mattermost when the post has attachments (its shape for cards), else Slack. */
+  platform: 'slack' | 'mattermost';
+  responseType: 'ephemeral' | 'in_channel' | null;
+  /** The message's plain text (the summary both platforms show in notifications). */
+  text: string;
+}
 
 export interface ReceivedDelivery {
   /** The `webhook-id` header: the event id, the same on every retry. */
@@ -41,6 +63,8 @@ export interface WebhookReceiverOptions {
   /** The current `whsec_` secret, read for each delivery (npm start may write it after the receiver starts); null when unknown. */
   secret: () => Promise<string | null> | string | null;
   onDelivery?: (delivery: ReceivedDelivery) => void;
+  /** A chat post (no Standard Webhooks headers, a chat message's JSON): answered 200, as Slack and Mattermost do. */
+  onChatPost?: (post: ReceivedChatPost) => void;
   /** A status to answer instead, without looking at the delivery (a receiver that is down); null to receive. */
   unavailable?: () => number | null;
 }
@@ -53,6 +77,20 @@ export interface RunningReceiver {
 
 function headerRecord(headers: IncomingHttpHeaders): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])));
+}
+
+/** The chat post in a request without webhook headers, or null when it is not one. */
+function chatPostOf(body: string, headers: Record<string, string>, path: string): ReceivedChatPost | null {
+  if (WEBHOOK_HEADERS.some((h) => h in headers)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const post = chatPostBody.safeParse(json);
+  if (!post.success) return null;
+  return { path, platform: post.data.attachments ? 'mattermost' : 'slack', responseType: post.data.response_type ?? null, text: post.data.text };
 }
 
 async function verify(body: string, headers: Record<string, string>, secret: string | null): Promise<Pick<ReceivedDelivery, 'event' | 'problem'>> {
@@ -83,6 +121,13 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
         const headers = headerRecord(req.headers);
         const path = new URL(req.url ?? '/', 'http://receiver').pathname;
         const down = options.unavailable?.() ?? null;
+        const body = Buffer.concat(chunks).toString('utf8');
+        const chat = down === null && req.method === 'POST' && size <= MAX_BODY_BYTES ? chatPostOf(body, headers, path) : null;
+        if (chat) {
+          options.onChatPost?.(chat);
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+          return;
+        }
         const result =
           down !== null
             ? { event: null, problem: `answered ${down}, as if down` }
@@ -90,7 +135,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
               ? { event: null, problem: `${req.method ?? '?'} is not a delivery` }
               : size > MAX_BODY_BYTES
                 ? { event: null, problem: 'body over 1 MiB' }
-                : await verify(Buffer.concat(chunks).toString('utf8'), headers, await Promise.resolve(options.secret()).catch(() => null));
+                : await verify(body, headers, await Promise.resolve(options.secret()).catch(() => null));
         const status = down ?? (result.event ? 204 : 400);
         options.onDelivery?.({ webhookId: headers['webhook-id'] ?? '', path, ...result, status });
         res.writeHead(status).end();
@@ -129,6 +174,13 @@ export function describeDelivery(d: ReceivedDelivery, at = new Date()): string {
   return `${time}  ${d.event.type}  ${r.id}  ${r.status}${details.length ? `  (${details.join(', ')})` : ''}  signature verified`;
 }
 
+/** One line per chat post, labelled so it is never mistaken for a verified webhook. */
+export function describeChatPost(p: ReceivedChatPost, at = new Date()): string {
+  const time = at.toTimeString().slice(0, 8);
+  const audience = p.responseType === 'in_channel' ? ', in channel' : p.responseType === 'ephemeral' ? ', ephemeral' : '';
+  return `${time}  CHAT MESSAGE (${p.platform}${audience}, unsigned as chat posts are)  ${p.path}: ${p.text.replace(/\s+/g, ' ')}`;
+}
+
 async function main(): Promise<void> {
   const env = z
     .object({
@@ -154,6 +206,7 @@ async function main(): Promise<void> {
       host: target.hostname.replace(/^\[|\]$/g, ''),
       secret,
       onDelivery: (d) => process.stdout.write(`${describeDelivery(d)}\n`),
+      onChatPost: (p) => process.stdout.write(`${describeChatPost(p)}\n`),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -169,8 +222,9 @@ async function main(): Promise<void> {
     return null;
   });
   process.stdout.write(
-    `Webhook receiver on ${receiver.url}${target.pathname} (any path is accepted), verifying with the secret from ${secretSource}` +
-      `${known ? '' : ' (not there yet: start `npm start` once, or set LOCAL_WEBHOOK_SECRET)'}. Ctrl-C stops it.\n`,
+    `Webhook receiver on ${receiver.url}${target.pathname} (any path is accepted), verifying webhooks with the secret from ${secretSource}` +
+      `${known ? '' : ' (not there yet: start `npm start` once, or set LOCAL_WEBHOOK_SECRET)'}` +
+      ` and printing chat posts (a slash command's response_url pointed here). Ctrl-C stops it.\n`,
   );
   const stop = () => void receiver.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
