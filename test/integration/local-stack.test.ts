@@ -3,15 +3,18 @@
 // `serverless invoke local` with every sample event, stopped with SIGINT and started again.
 // The child prints the API key and secrets by design, so its output is kept here, never forwarded.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envSchema } from '../../lib/config.js';
+import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { localEnv } from '../../local/settings.js';
-import { startWebhookReceiver, type ReceivedDelivery, type RunningReceiver } from '../../local/webhook-receiver.js';
+import { startWebhookReceiver, type ReceivedChatPost, type ReceivedDelivery, type RunningReceiver } from '../../local/webhook-receiver.js';
 import { registerSecret } from '../helpers/secrets.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -115,6 +118,19 @@ async function api(banner: Banner, method: string, path: string, body?: unknown,
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
+/** A slash command as the platform sends it: Slack signed with the signing secret, Mattermost with its token in the form. */
+async function slashCommand(banner: Banner, form: Record<string, string>, signingSecret?: string): Promise<{ status: number; text: string }> {
+  const body = new URLSearchParams(form).toString();
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (signingSecret) {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    headers['x-slack-request-timestamp'] = timestamp;
+    headers['x-slack-signature'] = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  }
+  const res = await fetch(`${banner.apiUrl}/v1/chatops/slack`, { method: 'POST', headers, body });
+  return { status: res.status, text: await res.text() };
+}
+
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((done) => {
     const probe: Server = createServer();
@@ -158,6 +174,7 @@ afterAll(async () => {
 
 describe('npm start, as a child process', () => {
   const deliveries: ReceivedDelivery[] = [];
+  const chatPosts: ReceivedChatPost[] = [];
   let receiver: RunningReceiver;
   let dataDir: string;
   let child: Child;
@@ -178,7 +195,12 @@ describe('npm start, as a child process', () => {
   beforeAll(async () => {
     dataDir = tempDir('ims-transfer-local-');
     // The secret is known only once the child prints it; nothing is delivered before that.
-    receiver = await startWebhookReceiver({ port: 0, secret: () => banner?.webhookSecret ?? null, onDelivery: (d) => deliveries.push(d) });
+    receiver = await startWebhookReceiver({
+      port: 0,
+      secret: () => banner?.webhookSecret ?? null,
+      onDelivery: (d) => deliveries.push(d),
+      onChatPost: (p) => chatPosts.push(p),
+    });
     child = startChild(settings());
     children.push(child);
     banner = await readBanner(child);
@@ -252,6 +274,45 @@ describe('npm start, as a child process', () => {
     expect((listed.items as { id: string }[]).map((r) => r.id)).toEqual(expect.arrayContaining([done.export?.id, done.import?.id]));
   }, 60_000);
 
+  it('prints a curl that makes one request when pasted twice', async () => {
+    const curl = child.stdout().split('\n').find((l) => l.trimStart().startsWith('curl ')) ?? '';
+    const key = field(curl, /-H 'Idempotency-Key: ([^']+)'/);
+    const body = field(curl, / -d '([^']+)'/);
+    const url = field(curl, /-X POST (\S+)/);
+    const paste = () =>
+      fetch(url, { method: 'POST', headers: { authorization: `Bearer ${banner.apiKey}`, 'content-type': 'application/json', 'idempotency-key': key }, body }).then(async (r) => ({
+        status: r.status,
+        json: (await r.json()) as { id: string },
+      }));
+    const first = await paste();
+    const second = await paste();
+    expect([first.status, second.status]).toEqual([202, 200]);
+    expect(second.json.id).toBe(first.json.id);
+  });
+
+  it('shows a Slack command\'s completion in the receiver, as the README chat walkthrough does', async () => {
+    const form = {
+      team_id: 'T0LOCAL',
+      user_id: 'U0LOCAL',
+      command: '/ims',
+      text: `export ${SIM_DEFAULTS.images.exportable} my-bucket:exports/chat.qcow2`,
+      response_url: `${receiver.url}/slack`,
+    };
+    const accepted = await slashCommand(banner, form, banner.slackSigningSecret);
+    expect(accepted.status, accepted.text).toBe(200);
+    const id = /req_[0-9A-Z]{26}/.exec(accepted.text)?.[0];
+    expect(id, accepted.text).toBeDefined();
+    const posted = await until(
+      'the completion in the receiver',
+      () => chatPosts.find((p) => p.text.includes(`${String(id)} succeeded`)),
+      20_000,
+      () => `; chat posts: ${JSON.stringify(chatPosts)}; npm start said: ${redact(child.stdout().split(BANNER_END)[1] ?? '').slice(-2000)}`,
+    );
+    expect(posted).toMatchObject({ path: '/slack', platform: 'slack', responseType: 'in_channel' });
+    // Nothing was refused on the way, and the failure of a chat post, had there been one, is a single line.
+    expect(child.stdout()).not.toContain('chat notification failed');
+  }, 30_000);
+
   it('serves `serverless invoke local` with every sample event in events/, through .local/invoke.env', async () => {
     const invokeEnv = readEnvFile(join(dataDir, 'invoke.env'));
     expect(invokeEnv.TENANTS).toBeDefined();
@@ -324,6 +385,95 @@ describe('npm start, as a child process', () => {
   }, 60_000);
 });
 
+describe('npm start with LOCAL_TENANTS_FILE and LOCAL_MATTERMOST_TOKEN', () => {
+  it('serves the file\'s tenants besides local, and Mattermost commands with the token for tenant local', async () => {
+    const dir = tempDir('ims-transfer-tenants-');
+    const acmeKey = registerSecret(newApiKey());
+    const mattermostToken = registerSecret(newApiKey().slice(4, 30), 'Mattermost token');
+    secrets.push(acmeKey, mattermostToken);
+    const file = join(dir, 'tenants.json');
+    writeFileSync(file, JSON.stringify([{ id: 'acme', api_key_sha256: [hashSecret(acmeKey)], webhook_secrets: [registerSecret(newWebhookSecret())] }]));
+    const chatPosts: ReceivedChatPost[] = [];
+    const receiver = await startWebhookReceiver({ port: 0, secret: () => null, onChatPost: (p) => chatPosts.push(p) });
+    try {
+      const child = startChild({
+        PORT: '0',
+        LOCAL_SQS_PORT: '0',
+        LOCAL_DYNAMODB_PORT: '0',
+        IMS_SIM_PORT: '0',
+        LOCAL_DATA_DIR: join(dir, 'data'),
+        LOCAL_WEBHOOK_URL: 'none',
+        SIM_JOB_SECONDS: '1',
+        POLL_INTERVAL_SECONDS: '0.5',
+        LOCAL_TENANTS_FILE: file,
+        LOCAL_MATTERMOST_TOKEN: mattermostToken,
+      });
+      children.push(child);
+      const banner = await readBanner(child);
+      expect(child.stdout()).toMatch(/Tenants\s+local, acme/);
+      expect(field(child.stdout(), /Mattermost token\s+(\S+)/)).toBe(mattermostToken);
+
+      // acme's key works, for acme's own requests only.
+      const made = await api(banner, 'POST', '/v1/exports', { image_id: SIM_DEFAULTS.images.exportable, bucket_url: 'acme-bucket:x.qcow2', file_format: 'qcow2' }, acmeKey);
+      expect(made.status).toBe(202);
+      expect(made.json.tenant).toBe('acme');
+      expect((await api(banner, 'GET', `/v1/requests/${String(made.json.id)}`, undefined, acmeKey)).status).toBe(200);
+      expect((await api(banner, 'GET', `/v1/requests/${String(made.json.id)}`)).status).toBe(404);
+
+      // A Mattermost command with the token acts for tenant local; its completion reaches the response URL.
+      const accepted = await slashCommand(banner, {
+        token: mattermostToken,
+        team_id: 'mm-team',
+        user_id: 'mm-user',
+        command: '/ims',
+        text: `export ${SIM_DEFAULTS.images.exportable} my-bucket:exports/mattermost.qcow2`,
+        response_url: `${receiver.url}/hooks/commands/abc`,
+      });
+      expect(accepted.status, accepted.text).toBe(200);
+      const id = /req_[0-9A-Z]{26}/.exec(accepted.text)?.[0];
+      expect((await api(banner, 'GET', `/v1/requests/${String(id)}`)).json.tenant).toBe('local');
+      const posted = await until('the Mattermost completion', () => chatPosts.find((p) => p.text.includes(`${String(id)} succeeded`)), 20_000);
+      expect(posted.platform).toBe('mattermost');
+      expect((await slashCommand(banner, { token: 'not-the-token-at-all', team_id: 'mm-team', user_id: 'mm-user', command: '/ims', text: 'list' })).status).toBe(401);
+
+      expect(await stopChild(child)).toBe(0);
+      const logs = child.stdout().split(BANNER_END)[1] ?? '';
+      expect([acmeKey, mattermostToken].filter((s) => logs.includes(s) || child.stderr().includes(s))).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
+
+  it('stops with a message naming the file and the field when a tenant is invalid, without showing its values', async () => {
+    const dir = tempDir('ims-transfer-bad-tenants-');
+    const secret = registerSecret(`whsec_${'not base64 at all!'.repeat(2)}`);
+    const file = join(dir, 'tenants.json');
+    writeFileSync(file, JSON.stringify([{ id: 'acme', api_key_sha256: [hashSecret(newApiKey())], webhook_secrets: [secret] }]));
+    const child = startChild({ PORT: '0', LOCAL_SQS_PORT: '0', LOCAL_DYNAMODB_PORT: '0', IMS_SIM_PORT: '0', LOCAL_DATA_DIR: join(dir, 'data'), LOCAL_TENANTS_FILE: file });
+    children.push(child);
+    expect(await child.exited).not.toBe(0);
+    expect(child.stderr()).toContain(`LOCAL_TENANTS_FILE ${file}: tenant 0 (acme) webhook_secrets.0: must be a whsec_ secret`);
+    expect(child.stderr()).not.toContain(secret);
+    expect(child.stdout()).not.toContain(BANNER_END);
+  }, 30_000);
+
+  it('stops when the file is not JSON, or claims tenant local', async () => {
+    const dir = tempDir('ims-transfer-bad-tenants-');
+    const cases: [string, string][] = [
+      ['not json', 'is not valid JSON'],
+      [JSON.stringify([{ id: 'local', api_key_sha256: [hashSecret(newApiKey())], webhook_secrets: [newWebhookSecret()] }]), 'tenant id "local" is npm start\'s own'],
+    ];
+    for (const [index, [content, problem]] of cases.entries()) {
+      const file = join(dir, `tenants-${index}.json`);
+      writeFileSync(file, content);
+      const child = startChild({ PORT: '0', LOCAL_SQS_PORT: '0', LOCAL_DYNAMODB_PORT: '0', IMS_SIM_PORT: '0', LOCAL_DATA_DIR: join(dir, 'data'), LOCAL_TENANTS_FILE: file });
+      children.push(child);
+      expect(await child.exited).not.toBe(0);
+      expect(child.stderr()).toContain(`LOCAL_TENANTS_FILE ${file}: ${problem}`);
+    }
+  }, 30_000);
+});
+
 describe('npm start with a port already in use', () => {
   it('says which setting to change and exits non-zero', async () => {
     const blocker: Server = createServer();
@@ -348,5 +498,16 @@ describe('README', () => {
     const rows = new Set([...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
     const settings = [...Object.keys(envSchema.shape), ...Object.keys(localEnv.shape), 'SECRETS_PARAMETER'];
     expect(settings.filter((name) => !rows.has(name))).toEqual([]);
+  });
+
+  it('has the section that `serverless invoke local` without its settings points to', () => {
+    const { README_SECTION } = createRequire(import.meta.url)('../../local/invoke-local-env.cjs') as { README_SECTION: string };
+    const headings = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#+\s*/, ''));
+    expect(headings).toContain(README_SECTION);
+  });
+
+  it('never hard-codes the API port where npm start prints the real one', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).not.toMatch(/^API=http:\/\/127\.0\.0\.1:3000/m);
   });
 });
