@@ -1,4 +1,4 @@
-// The settings of `npm start` besides lib/config.ts's (contract section 7), read from the environment.
+// The settings of `npm start` besides lib/config.ts's, read from the environment.
 import * as z from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);

@@ -1,4 +1,4 @@
-// `npm start`: the whole service on this machine (contract section 7). Every setting comes from the
+// `npm start`: the whole service on this machine. Every setting comes from the
 // environment; what a newcomer needs (URL, key, secrets, a curl to paste) is printed at start.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';

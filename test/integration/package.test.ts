@@ -160,7 +160,7 @@ describe('serverless package', () => {
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
   });
 
-  it('routes every path of the contract, chatops included, to the intake function', () => {
+  it('routes every path of the API, chatops included, to the intake function', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual(
       [
