@@ -4,7 +4,7 @@ import type { RequestRecord } from '../lib/requests/record.js';
 
 /** A record as the API shows it; `hint` and `last_error` are newer than some servers, so both are optional. */
 export type ShownRecord = Omit<RequestRecord, 'error'> & {
-  error: (NonNullable<RequestRecord['error']> & { hint?: string }) | null;
+  error: (NonNullable<RequestRecord['error']> & { hint?: string | null }) | null;
   last_error?: { code?: string; message?: string } | null;
 };
 

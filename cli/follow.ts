@@ -84,6 +84,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function followRequest(api: ApiClient, first: ShownRecord, view: ProgressView): Promise<{ ok: true; record: ShownRecord } | { ok: false; failure: ApiFailure }> {
   let record = first;
   let failingSince: number | null = null;
+  // Ctrl-C ends the wait, not the request: put the cursor back and say how to pick it up again.
+  const interrupted = () => {
+    view.stop();
+    process.stderr.write(`\n${record.id} is still ${record.status}; follow it again with: ims-transfer watch ${record.id}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   try {
     for (;;) {
       view.show(record);
@@ -106,6 +113,7 @@ export async function followRequest(api: ApiClient, first: ShownRecord, view: Pr
       view.note(`still waiting: ${failure.kind === 'unreachable' ? failure.message : `the API answered ${failure.status}`}`);
     }
   } finally {
+    process.off('SIGINT', interrupted);
     view.stop();
   }
 }

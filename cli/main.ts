@@ -18,8 +18,18 @@ type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 const PROGRAM = 'ims-transfer';
 const VERSION = packageJson.version;
 
-/** A refusal found before any HTTP call: exits 2. */
-class UsageError extends Error {}
+/** A refusal found before any HTTP call (missing setting, bad flag, bad id): exits 2. */
+interface Usage {
+  kind: 'usage';
+  message: string;
+}
+const usage = (message: string): Usage => ({ kind: 'usage', message });
+const isUsage = (value: unknown): value is Usage => (value as Usage | null)?.kind === 'usage';
+
+function refuse(problem: Usage): ExitCode {
+  process.stderr.write(`${PROGRAM}: ${problem.message}\n`);
+  return EXIT.refused;
+}
 
 function say(text: string): void {
   process.stdout.write(text);
@@ -28,18 +38,18 @@ function warn(text: string): void {
   process.stderr.write(text);
 }
 
-function apiFromEnvironment(): ApiClient {
+function apiFromEnvironment(): ApiClient | Usage {
   const baseUrl = process.env.IMS_TRANSFER_URL?.trim();
   const apiKey = process.env.IMS_TRANSFER_API_KEY?.trim();
-  if (!baseUrl) throw new UsageError('IMS_TRANSFER_URL is not set (the API base URL, e.g. http://127.0.0.1:3000)');
+  if (!baseUrl) return usage('IMS_TRANSFER_URL is not set (the API base URL, e.g. http://127.0.0.1:3000)');
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError('IMS_TRANSFER_URL is not a URL (e.g. http://127.0.0.1:3000)');
+    return usage('IMS_TRANSFER_URL is not a URL (e.g. http://127.0.0.1:3000)');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('IMS_TRANSFER_URL must be an http or https URL');
-  if (!apiKey) throw new UsageError('IMS_TRANSFER_API_KEY is not set (the API key of your tenant)');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return usage('IMS_TRANSFER_URL must be an http or https URL');
+  if (!apiKey) return usage('IMS_TRANSFER_API_KEY is not set (the API key of your tenant)');
   // Given as .../v1 or as the origin: the paths below carry /v1 themselves.
   return createApiClient({ baseUrl: url.href.replace(/\/v1\/?$/, ''), apiKey, userAgent: `${PROGRAM}/${VERSION}` });
 }
@@ -53,9 +63,10 @@ function reportFailure(failure: ApiFailure): ExitCode {
 
 const outcomeExit = (record: ShownRecord): ExitCode => (record.status === 'failed' || record.status === 'cancelled' ? EXIT.requestFailed : EXIT.ok);
 
-function checkedId(id: string): string {
-  if (!REQUEST_ID.test(id)) throw new UsageError(`"${id}" is not a request id (req_ followed by 26 characters)`);
-  return id;
+/** The API for a command on one request, once its id and the settings are usable. */
+function apiForRequest(id: string): ApiClient | Usage {
+  if (!REQUEST_ID.test(id)) return usage(`"${id}" is not a request id (req_ followed by 26 characters)`);
+  return apiFromEnvironment();
 }
 
 interface OutputFlags {
@@ -91,11 +102,12 @@ async function create(kind: RequestKind, flags: CreateFlags): Promise<ExitCode> 
   const body = requestBody(kind, flags);
   const checked = checkRequest(kind, body);
   if (!checked.ok) {
-    throw new UsageError(`invalid ${kind} request:\n${checked.errors.map((e) => `  ${flagFor(kind, e.path)}: ${e.message}`).join('\n')}`);
+    return refuse(usage(`invalid ${kind} request:\n${checked.errors.map((e) => `  ${flagFor(kind, e.path)}: ${e.message}`).join('\n')}`));
   }
   const key = flags.idempotencyKey ?? `cli-${randomUUID()}`;
-  if (key.length < 1 || key.length > 255) throw new UsageError('--idempotency-key must have 1 to 255 characters');
+  if (key.length < 1 || key.length > 255) return refuse(usage('--idempotency-key must have 1 to 255 characters'));
   const api = apiFromEnvironment();
+  if (isUsage(api)) return refuse(api);
   // The key makes the POST safe to repeat: the client's retries (and a rerun with --idempotency-key) find the same request.
   const created = await api.call<ShownRecord>('POST', `/v1/${kind}s`, { body, headers: { 'idempotency-key': key } });
   if (!created.ok) return reportFailure(created.failure);
@@ -110,15 +122,17 @@ async function create(kind: RequestKind, flags: CreateFlags): Promise<ExitCode> 
 }
 
 async function status(id: string, flags: OutputFlags): Promise<ExitCode> {
-  const api = apiFromEnvironment();
-  const got = await api.call<ShownRecord>('GET', `/v1/requests/${checkedId(id)}`);
+  const api = apiForRequest(id);
+  if (isUsage(api)) return refuse(api);
+  const got = await api.call<ShownRecord>('GET', `/v1/requests/${id}`);
   if (!got.ok) return reportFailure(got.failure);
   return finish(got.body, flags);
 }
 
 async function watch(id: string, flags: OutputFlags): Promise<ExitCode> {
-  const api = apiFromEnvironment();
-  const got = await api.call<ShownRecord>('GET', `/v1/requests/${checkedId(id)}`);
+  const api = apiForRequest(id);
+  if (isUsage(api)) return refuse(api);
+  const got = await api.call<ShownRecord>('GET', `/v1/requests/${id}`);
   if (!got.ok) return reportFailure(got.failure);
   return isTerminal(got.body) ? finish(got.body, flags) : follow(api, got.body, flags);
 }
@@ -133,8 +147,9 @@ interface ListFlags extends OutputFlags {
 async function list(flags: ListFlags): Promise<ExitCode> {
   const query = Object.fromEntries(Object.entries({ status: flags.status, kind: flags.kind, limit: flags.limit, cursor: flags.cursor }).filter(([, v]) => v !== undefined)) as Record<string, string>;
   const checked = listQuery.safeParse(query, { error: requestErrorMap });
-  if (!checked.success) throw new UsageError(`invalid list flags:\n${checked.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  if (!checked.success) return refuse(usage(`invalid list flags:\n${checked.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n')}`));
   const api = apiFromEnvironment();
+  if (isUsage(api)) return refuse(api);
   const got = await api.call<{ items: ShownRecord[]; next_cursor: string | null }>('GET', `/v1/requests?${new URLSearchParams(query).toString()}`);
   if (!got.ok) return reportFailure(got.failure);
   if (flags.json) {
@@ -147,26 +162,29 @@ async function list(flags: ListFlags): Promise<ExitCode> {
 }
 
 async function cancel(id: string, flags: OutputFlags): Promise<ExitCode> {
-  const api = apiFromEnvironment();
+  const api = apiForRequest(id);
+  if (isUsage(api)) return refuse(api);
   // Not repeated on its own: a lost answer would turn into a confusing 409 on the second try.
-  const got = await api.call<ShownRecord>('DELETE', `/v1/requests/${checkedId(id)}`, { retry: false });
+  const got = await api.call<ShownRecord>('DELETE', `/v1/requests/${id}`, { retry: false });
   if (!got.ok) return reportFailure(got.failure);
   say(flags.json ? `${JSON.stringify(got.body, null, 2)}\n` : recordSummary(painterFor(process.stdout), got.body));
   return EXIT.ok;
 }
 
 async function redeliver(id: string, flags: OutputFlags): Promise<ExitCode> {
-  const api = apiFromEnvironment();
+  const api = apiForRequest(id);
+  if (isUsage(api)) return refuse(api);
   // Each call sends the outcome once more: never repeated without being asked.
-  const got = await api.call<unknown>('POST', `/v1/requests/${checkedId(id)}/redeliver`, { retry: false });
+  const got = await api.call<unknown>('POST', `/v1/requests/${id}/redeliver`, { retry: false });
   if (!got.ok) return reportFailure(got.failure);
   say(flags.json ? `${JSON.stringify(got.body, null, 2)}\n` : `redelivering the outcome of ${id} (${got.status}); see: ${PROGRAM} deliveries ${id}\n`);
   return EXIT.ok;
 }
 
 async function deliveries(id: string, flags: OutputFlags): Promise<ExitCode> {
-  const api = apiFromEnvironment();
-  const got = await api.call<{ items: Delivery[] }>('GET', `/v1/requests/${checkedId(id)}/deliveries`);
+  const api = apiForRequest(id);
+  if (isUsage(api)) return refuse(api);
+  const got = await api.call<{ items: Delivery[] }>('GET', `/v1/requests/${id}/deliveries`);
   if (!got.ok) return reportFailure(got.failure);
   if (flags.json) say(`${JSON.stringify(got.body, null, 2)}\n`);
   else say(got.body.items.length ? deliveryTable(got.body.items) : 'no delivery attempts yet\n');
@@ -227,10 +245,6 @@ export async function main(argv: string[]): Promise<ExitCode> {
   } catch (error) {
     // Commander has printed its own message (usage, unknown option); --help and --version end here with 0.
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.refused;
-    if (error instanceof UsageError) {
-      warn(`${PROGRAM}: ${error.message}\n`);
-      return EXIT.refused;
-    }
     throw error;
   }
   return code;
