@@ -2,7 +2,7 @@
 // a pseudo-terminal made by util-linux `script`) against one local stack started for this file,
 // judged by its exit codes, stdout, stderr and what reached the API and the IMS simulator.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { occupyPort } from '../helpers/services.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'cli/bin.js');
+const BUNDLE = join(ROOT, 'cli/dist/ims-transfer.mjs');
 const IMAGE = SIM_DEFAULTS.images.exportable;
 /** Settings of the CLI and of colour handling: each run gets only the ones its test gives. */
 const CLI_SETTINGS = ['IMS_TRANSFER_URL', 'IMS_TRANSFER_API_KEY', 'NO_COLOR', 'FORCE_COLOR'];
@@ -83,6 +84,9 @@ beforeAll(async () => {
   stack = await startLocalStack({ simJobMs: 1_000, pollIntervalMs: 500, webhookUrl: `${receiver.url}/webhook` });
   registerSecret(stack.apiKey);
   registerSecret(stack.webhookSecret);
+  // Builds the bundle now if a source changed, rather than in several of the runs below at once.
+  const warm = await cli(['--version']);
+  if (warm.code !== 0) throw new Error(`ims-transfer --version exited ${warm.code}: ${warm.stderr}`);
 }, 30_000);
 
 afterAll(async () => {
@@ -241,6 +245,17 @@ describe('ims-transfer, after the runs above', () => {
   it('never prints the API key', () => {
     expect(printed.length).toBeGreaterThan(0);
     for (const text of printed) expect(text.includes(stack.apiKey)).toBe(false);
+  });
+});
+
+describe('the bin', () => {
+  it('rebuilds its bundle when a file it was built from is newer, and runs the new one', async () => {
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(BUNDLE, anHourAgo, anHourAgo);
+    const result = await cli(['--version']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(statSync(BUNDLE).mtimeMs).toBeGreaterThan(anHourAgo.getTime() + 60_000);
   });
 });
 
