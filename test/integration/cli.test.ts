@@ -106,7 +106,7 @@ describe.concurrent('ims-transfer, as a child process against the local stack', 
     expect(result.stderr).toMatch(/Idempotency-Key cli-[0-9a-f-]{36}/);
   });
 
-  it('exits 1 when IMS fails the job, with IMS\'s code and message (and the hint when the record has one)', async ({ expect }) => {
+  it('exits 1 when IMS fails the job, with IMS\'s code and message, and a hint line exactly when the record has a hint', async ({ expect }) => {
     const result = await cli([...exportFlags('sim-fail-bucket:x/broken.qcow2'), '--wait', '--json']);
     expect(result.code, result.stderr).toBe(1);
     const record = parseRecord(result.stdout);
@@ -115,7 +115,10 @@ describe.concurrent('ims-transfer, as a child process against the local stack', 
     expect(record.error?.code).toMatch(/^IMG\.\d{4}$/);
     expect(result.stderr).toContain(record.error?.code);
     expect(result.stderr).toContain(record.error?.message);
-    if (record.error?.hint) expect(result.stderr).toContain(record.error.hint);
+    // A hint line appears exactly when the record carries a hint, with its text.
+    const hint = record.error?.hint ?? null;
+    expect(/^ {2}hint {2}/m.test(result.stderr)).toBe(hint !== null);
+    if (hint !== null) expect(result.stderr).toContain(hint);
 
     const human = await cli(['status', record.id]);
     expect(human.code).toBe(1);
