@@ -64,7 +64,7 @@ function lineView(stream: NodeJS.WriteStream): ProgressView {
   let last = '';
   return {
     show(record) {
-      const key = `${record.status} ${record.progress}`;
+      const key = `${record.id} ${record.status} ${record.progress}`;
       if (key === last) return;
       last = key;
       stream.write(`${clock()}  ${record.id}  ${record.kind}  ${paintStatus(p, record.status)}  ${percent(record.progress).trim()}  (${duration(elapsedMs(record))})\n`);
@@ -80,6 +80,20 @@ export const progressView = (stream: NodeJS.WriteStream): ProgressView => (strea
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long a succeeded capture with then_export may go without its export child before the wait ends. */
+const CHILD_WAIT_MS = 120_000;
+
+/**
+ * What to poll next: the request itself while it runs; a capture with `then_export` that succeeded
+ * leads on to its export child (the end of the transfer); null when there is nothing left to wait for.
+ */
+function nextToFollow(record: ShownRecord): string | null {
+  if (!isTerminal(record)) return record.id;
+  const thenExport = record.params.then_export;
+  if (record.kind === 'capture' && record.status === 'succeeded' && typeof thenExport === 'object' && thenExport !== null) return record.child_id ?? record.id;
+  return null;
+}
+
 /** Polls until the request ends; a refusal (404, 401) ends at once, an outage only after GIVE_UP_MS. */
 export async function followRequest(api: ApiClient, first: ShownRecord, view: ProgressView): Promise<{ ok: true; record: ShownRecord } | { ok: false; failure: ApiFailure }> {
   let record = first;
@@ -92,11 +106,24 @@ export async function followRequest(api: ApiClient, first: ShownRecord, view: Pr
   };
   process.once('SIGINT', interrupted);
   try {
+    let following = record.id;
+    let childSince: number | null = null;
     for (;;) {
       view.show(record);
-      if (isTerminal(record)) return { ok: true, record };
-      await sleep(POLL_MS);
-      const got = await api.call<ShownRecord>('GET', `/v1/requests/${encodeURIComponent(record.id)}`);
+      const next = nextToFollow(record);
+      if (next === null) return { ok: true, record };
+      if (next === record.id && isTerminal(record)) {
+        // A capture's export child appears moments after the capture succeeds; a missing one ends the wait.
+        childSince ??= Date.now();
+        if (Date.now() - childSince > CHILD_WAIT_MS) return { ok: true, record };
+      }
+      if (next !== following) {
+        view.note(`${record.id} captured image ${record.image_id ?? ''}; following its export ${next}`);
+        following = next;
+      } else {
+        await sleep(POLL_MS);
+      }
+      const got = await api.call<ShownRecord>('GET', `/v1/requests/${encodeURIComponent(following)}`);
       if (got.ok) {
         record = got.body;
         failingSince = null;

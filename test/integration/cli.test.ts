@@ -2,6 +2,7 @@
 // a pseudo-terminal made by util-linux `script`) against one local stack started for this file,
 // judged by its exit codes, stdout, stderr and what reached the API and the IMS simulator.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -123,6 +124,18 @@ describe.concurrent('ims-transfer, as a child process against the local stack', 
     const human = await cli(['status', record.id]);
     expect(human.code).toBe(1);
     expect(human.stdout).toContain(`error ${record.error?.code} (ims): ${record.error?.message}`);
+  });
+
+  it('capture with --then-export-… --wait follows the capture and then its export, and ends with the export\'s record', async ({ expect }) => {
+    const result = await cli(['capture', '--name', 'cli-web-01', '--instance-id', randomUUID(), '--then-export-bucket-url', 'cli-bucket:captured/web.qcow2', '--then-export-file-format', 'qcow2', '--wait', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const exported = parseRecord(result.stdout);
+    expect(exported).toMatchObject({ kind: 'export', status: 'succeeded', params: { bucket_url: 'cli-bucket:captured/web.qcow2', file_format: 'qcow2' } });
+    const capture = parseRecord((await cli(['status', exported.parent_id ?? '', '--json'])).stdout);
+    expect(capture).toMatchObject({ kind: 'capture', status: 'succeeded', child_id: exported.id });
+    expect(exported.params.image_id).toBe(capture.image_id);
+    // The progress on stderr shows both requests.
+    expect(result.stderr).toContain(`following its export ${exported.id}`);
   });
 
   it('refuses invalid flag values with exit 2 before any HTTP call, naming each flag', async ({ expect }) => {
