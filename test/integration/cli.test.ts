@@ -80,6 +80,42 @@ async function countingServer(): Promise<{ url: string; hits: string[]; close():
   return { url: `http://127.0.0.1:${address.port}`, hits, close: () => new Promise((r) => server.close(() => r())) };
 }
 
+/** What the proxy does with one call: pass it on, answer instead of the API, or pass it on and lose the answer. */
+type Plan = 'forward' | { status: number; retryAfter?: string; afterForward?: boolean };
+
+/** A gateway in front of the stack's API that plays the planned faults, then forwards; it notes each call's Idempotency-Key. */
+async function faultyGateway(plans: Plan[]): Promise<{ url: string; hits: { method: string; url: string; key: string | null }[]; close(): Promise<void> }> {
+  const hits: { method: string; url: string; key: string | null }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const key = req.headers['idempotency-key'];
+        hits.push({ method: req.method ?? '', url: req.url ?? '', key: typeof key === 'string' ? key : null });
+        const plan = plans.shift() ?? 'forward';
+        let forwarded: Response | null = null;
+        if (plan === 'forward' || plan.afterForward) {
+          const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => k !== 'host' && k !== 'content-length' && typeof v === 'string')) as Record<string, string>;
+          forwarded = await fetch(`${stack.apiUrl}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+        }
+        if (plan === 'forward' && forwarded) {
+          res.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' }).end(await forwarded.text());
+          return;
+        }
+        if (plan !== 'forward') {
+          const problem = { type: 'about:blank', title: 'Gateway fault', status: plan.status, detail: `planned ${plan.status}` };
+          res.writeHead(plan.status, { 'content-type': 'application/problem+json', ...(plan.retryAfter ? { 'retry-after': plan.retryAfter } : {}) }).end(JSON.stringify(problem));
+        }
+      })();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('gateway has no port');
+  return { url: `http://127.0.0.1:${address.port}`, hits, close: () => new Promise((r) => server.close(() => r())) };
+}
+
 beforeAll(async () => {
   receiver = await startWebhookReceiver({ port: 0, secret: () => stack?.webhookSecret ?? null });
   stack = await startLocalStack({ simJobMs: 1_000, pollIntervalMs: 500, webhookUrl: `${receiver.url}/webhook` });
@@ -176,6 +212,41 @@ describe.concurrent('ims-transfer, as a child process against the local stack', 
     const result = await cli([...exportFlags('cli-bucket:never.qcow2')], { IMS_TRANSFER_URL: `http://127.0.0.1:${port.port}` });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+  });
+
+  it('repeats a POST whose answer was lost with the same Idempotency-Key, and the API finds the first request', async ({ expect }) => {
+    const gateway = await faultyGateway([{ status: 502, afterForward: true }]);
+    try {
+      const result = await cli([...exportFlags('cli-bucket:lost/answer.qcow2'), '--client-ref', 'cli-lost-answer', '--json'], { IMS_TRANSFER_URL: gateway.url });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('already accepted');
+      const posts = gateway.hits.filter((h) => h.method === 'POST');
+      expect(posts).toHaveLength(2);
+      expect(posts[0]?.key).toMatch(/^cli-/);
+      expect(posts[1]?.key).toBe(posts[0]?.key);
+      const listed = JSON.parse((await cli(['list', '--kind', 'export', '--limit', '100', '--json'])).stdout) as { items: RequestRecord[] };
+      expect(listed.items.filter((r) => r.client_ref === 'cli-lost-answer')).toHaveLength(1);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('exits 3 when the API keeps answering 5xx, and waits out a 429 as Retry-After says', async ({ expect }) => {
+    const gateway = await faultyGateway([{ status: 503 }, { status: 503 }, { status: 503 }, { status: 429, retryAfter: '1' }]);
+    try {
+      const env = { IMS_TRANSFER_URL: gateway.url };
+      const failing = await cli(['status', `req_${'0'.repeat(26)}`], env);
+      expect(failing.code).toBe(3);
+      expect(failing.stderr).toMatch(/^ims-transfer: 503 Gateway fault: planned 503$/m);
+      expect(gateway.hits).toHaveLength(3);
+
+      const limited = await cli(['list', '--limit', '1'], env);
+      expect(limited.code, limited.stderr).toBe(0);
+      expect(limited.stdout).toMatch(/^ID +KIND/);
+      expect(gateway.hits).toHaveLength(5);
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('exits 2 with the API\'s problem detail for a wrong key, and for cancelling a request that reached IMS', async ({ expect }) => {
