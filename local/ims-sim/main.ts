@@ -1,5 +1,5 @@
 // `npm run sim`: the IMS simulator alone on IMS_SIM_PORT, configured from the environment.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SIM_DEFAULTS } from './defaults.js';
 import { startImsSimulator } from './server.js';
 

@@ -3,9 +3,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
-import { uuid } from '../../lib/ims/fields.js';
+import * as z from 'zod';
 import { verifySignature } from './aksk.js';
+import { isUuid } from './rules.js';
 import { SIM_DEFAULTS } from './defaults.js';
 import {
   faultBody,
@@ -306,7 +306,7 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
   }
 
   function exportImage(caller: Caller, imageId: string, body: Body): SimAnswer {
-    if (!uuid.safeParse(imageId).success) return imsError('IMG.0066'); // "The image ID is incorrect."
+    if (!isUuid(imageId)) return imsError('IMG.0066'); // "The image ID is incorrect."
     const request = validateExport(body);
     if (!request.ok) return imsError(request.code);
     const image = images.get(imageId);

@@ -1,7 +1,7 @@
 // What the simulated IMS remembers (images, jobs, exported OBS objects) and the pure views of it at a
 // given instant: job and image status are computed from elapsed time, never advanced by timers.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SIM_DEFAULTS } from './defaults.js';
 import type { ImsCode } from './errors.js';
 

@@ -1,8 +1,8 @@
 // Request validation of each simulated IMS call, rule by rule, each refusal with the IMG code IMS gives
 // (ims-docs/*.rst). Pure: a body in, the accepted values or the refusing code out.
-import { OBS_BUCKET, OS_VERSIONS, tag as tagRule, uuid } from '../../lib/ims/fields.js';
 import { SIM_DEFAULTS } from './defaults.js';
 import type { ImsCode } from './errors.js';
+import { isBucketName, isDotTag, isUuid, OS_VERSION_SET } from './rules.js';
 
 export type Body = Record<string, unknown>;
 export type Checked<T> = { ok: true; value: T } | { ok: false; code: ImsCode };
@@ -10,7 +10,6 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; code: ImsCode };
 const refuse = (code: ImsCode): { ok: false; code: ImsCode } => ({ ok: false, code });
 const absent = (v: unknown) => v === undefined || v === null;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const OS_VERSION_SET: ReadonlySet<string> = new Set(OS_VERSIONS);
 
 export interface ObsTarget {
   bucket: string;
@@ -49,7 +48,7 @@ function checkTags(body: Body): ImsCode | undefined {
   if (!absent(tags)) {
     if (!Array.isArray(tags)) return 'IMG.0115';
     if (tags.length > 50) return 'IMG.0116'; // "The number of image tags exceeds the quota."
-    if (!tags.every((t) => tagRule.safeParse(t).success)) return 'IMG.0115';
+    if (!tags.every(isDotTag)) return 'IMG.0115';
   }
   if (!absent(imageTags)) {
     if (!Array.isArray(imageTags)) return 'IMG.0115';
@@ -85,7 +84,7 @@ function checkObsUrl(v: unknown, forExport: boolean): Checked<ObsTarget> {
   const bucket = v.slice(0, colon);
   const object = v.slice(colon + 1);
   if (bucket === '') return refuse('IMG.0068'); // "The specified bucket name is empty."
-  if (!OBS_BUCKET.test(bucket) || bucket.includes('..')) return refuse('IMG.0109'); // OBS bucket naming rules
+  if (!isBucketName(bucket)) return refuse('IMG.0109'); // OBS bucket naming rules, IP-shaped names included
   if (object === '') return refuse(forExport ? 'IMG.0073' : 'IMG.0017'); // "The name of the exported file is empty."
   if (object.length > 1024) return refuse(forExport ? 'IMG.0074' : 'IMG.0017'); // "The file name length exceeds the limit."
   if (object.includes(' ')) return refuse('IMG.0175'); // "...image file name cannot contain spaces."
@@ -128,7 +127,7 @@ function checkStrings(body: Body, fields: readonly string[]): ImsCode | undefine
 function checkEnterpriseProject(v: unknown): ImsCode | undefined {
   // "0" or an enterprise project UUID; anything else fails EPS's check.
   if (absent(v) || v === '' || v === '0') return undefined;
-  return uuid.safeParse(v).success ? undefined : 'IMG.0155';
+  return isUuid(v) ? undefined : 'IMG.0155';
 }
 
 const SYSTEM_TYPES = ['ECS', 'BMS', 'FusionCompute', 'IsoImage', 'Ironic'] as const;
@@ -333,7 +332,7 @@ export function validateCapture(body: Body): Checked<CaptureRequest> {
   if (code) return refuse(code);
   const instanceId = body.instance_id;
   if (absent(instanceId) || instanceId === '') return refuse('IMG.0012'); // "The ECS ID is not specified."
-  if (!uuid.safeParse(instanceId).success) return refuse('IMG.0005'); // no ECS has such an id
+  if (!isUuid(instanceId)) return refuse('IMG.0005'); // no ECS has such an id
   const ecs = ecsState(instanceId as string);
   if (ecs) return refuse(ecs);
   const attrs: Record<string, unknown> = {
@@ -352,7 +351,7 @@ function checkCaptureDataImages(v: unknown): ImsCode | undefined {
     const d = entry as Body;
     const code = checkName(d.name) ?? checkDescription(d.description) ?? checkTags(d);
     if (code) return code;
-    if (!uuid.safeParse(d.volume_id).success) return 'IMG.0120'; // "The specified data disk ID is unavailable."
+    if (!isUuid(d.volume_id)) return 'IMG.0120'; // "The specified data disk ID is unavailable."
   }
   return undefined;
 }
