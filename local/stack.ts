@@ -94,7 +94,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     let sim: ImsSimulator | null = null;
     if (!options.realIms) {
-      sim = await startImsSimulator({ port: options.simPort ?? 0, jobMs: options.simJobMs ?? 5_000 });
+      sim = await startImsSimulator({
+        port: options.simPort ?? 0,
+        jobMs: options.simJobMs ?? 5_000,
+        // With a data directory "IMS" remembers its jobs across a restart of the stack.
+        ...(options.dataDir ? { stateDir: join(options.dataDir, 'ims-sim') } : {}),
+      });
       stoppers.push(sim.close);
     }
 

@@ -11,6 +11,7 @@ export const IMS_CODES = {
   'IMG.0005': 'The ECS does not exist.',
   'IMG.0007': 'The request body is empty.',
   'IMG.0008': 'The ECS cannot be used to create images because it is not in stopped state.',
+  'IMG.0009': 'The image name already exists.',
   'IMG.0010': 'The ECS cannot be used to create an image because it has in-progress tasks.',
   'IMG.0012': 'The ECS ID is not specified.',
   'IMG.0013': 'The image name is not specified.',
@@ -26,6 +27,7 @@ export const IMS_CODES = {
   'IMG.0056': 'Invalid OS version.',
   'IMG.0057':
     'The image file is empty, not found, or in incorrect format, or you do not have enough permission to access the file.',
+  'IMG.0058': 'The region of the bucket where the image file is stored is inconsistent with that of the user.',
   'IMG.0061': 'Unknown system error.',
   'IMG.0066': 'The image ID is incorrect.',
   'IMG.0068': 'The specified bucket name is empty.',
@@ -45,6 +47,7 @@ export const IMS_CODES = {
   'IMG.0116': 'The number of image tags exceeds the quota.',
   'IMG.0120': 'The specified data disk ID is unavailable.',
   'IMG.0122': 'The OS type is invalid.',
+  'IMG.0123': 'The image file address in the request is duplicate.',
   'IMG.0128': 'The full-ECS image cannot be exported.',
   'IMG.0141': 'The value of hw_firmware_type is not uefi or bios.',
   'IMG.0155': 'Failed to check the enterprise project ID validity.',
@@ -61,6 +64,10 @@ export interface SimAnswer {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** An XML document instead of a JSON body (the OBS answers). */
+  xml?: string;
+  /** A body of this many zero bytes, streamed (an OBS object's content). */
+  zeros?: number;
 }
 
 export const requestId = () => randomBytes(16).toString('hex');

@@ -1,7 +1,20 @@
 // `npm run sim`: the IMS simulator alone on IMS_SIM_PORT, configured from the environment.
 import * as z from 'zod';
 import { SIM_DEFAULTS } from './defaults.js';
-import { startImsSimulator } from './server.js';
+import { simAccountSchema, startImsSimulator } from './server.js';
+
+/** IMS_SIM_EXTRA_CREDENTIALS: a JSON array of accounts, each with its own projects. */
+const extraCredentials = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(simAccountSchema));
 
 const simEnv = z.object({
   IMS_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
@@ -15,6 +28,9 @@ const simEnv = z.object({
     .regex(/^[0-9a-f]{32}$/, 'must be 32 lower-case hex characters, like an IAM project id')
     .default(SIM_DEFAULTS.projectId),
   SIM_JOB_SECONDS: z.coerce.number().min(0).max(86_400).default(5),
+  IMS_SIM_EXTRA_CREDENTIALS: extraCredentials.optional(),
+  IMS_SIM_STATE_DIR: z.string().min(1).optional(),
+  IMS_SIM_UNIQUE_NAMES: z.enum(['true', 'false']).default('false'),
 });
 
 // Empty variables count as unset, as shells often export them empty.
@@ -39,11 +55,17 @@ try {
       password: env.IMS_SIM_PASSWORD,
       projectId: env.IMS_SIM_PROJECT_ID,
     },
+    ...(env.IMS_SIM_EXTRA_CREDENTIALS ? { extraCredentials: env.IMS_SIM_EXTRA_CREDENTIALS } : {}),
+    ...(env.IMS_SIM_STATE_DIR ? { stateDir: env.IMS_SIM_STATE_DIR } : {}),
+    uniqueImageNames: env.IMS_SIM_UNIQUE_NAMES === 'true',
   });
+  const extra = env.IMS_SIM_EXTRA_CREDENTIALS?.length ?? 0;
   process.stdout.write(
     `IMS simulator on ${sim.url} (IAM ${sim.url}/v3/auth/tokens; project ${env.IMS_SIM_PROJECT_ID}, ` +
       `region ${SIM_DEFAULTS.region}, user ${env.IMS_SIM_USER}@${env.IMS_SIM_DOMAIN}, AK ${env.IMS_SIM_AK}; ` +
-      `jobs take ${env.SIM_JOB_SECONDS}s). Ctrl-C stops it.\n`,
+      `jobs take ${env.SIM_JOB_SECONDS}s${extra ? `; ${extra} more account(s)` : ''}). ` +
+      `OBS (path-style, SigV4) on ${sim.obsUrl}/{bucket}/{key}. ` +
+      `${env.IMS_SIM_STATE_DIR ? `State kept in ${env.IMS_SIM_STATE_DIR}. ` : ''}Ctrl-C stops it.\n`,
   );
   let stopping = false;
   const stop = () => {

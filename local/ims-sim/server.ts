@@ -1,15 +1,22 @@
-// The IMS simulator: IAM tokens, AK/SK checks and the IMS calls ims-transfer makes, on one node:http
-// origin, with a control API under /_sim/ for tests (contract section 8).
+// The IMS simulator: IAM tokens, AK/SK checks, the IMS calls ims-transfer makes and the OBS reads it
+// needs for evidence, on one node:http origin, with a control API under /_sim/ for tests.
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import { verifySignature } from './aksk.js';
-import { isUuid } from './rules.js';
+import { answerObs, newBucket, newObject, objectId, s3Error, simBucket, simObject, type SimBucket, type SimObject } from './obs.js';
+import { formatFromName, isUuid, QUICK_IMPORT_FORMATS } from './rules.js';
+import { verifyAwsV4 } from './sigv4.js';
 import { SIM_DEFAULTS } from './defaults.js';
 import {
   faultBody,
   gatewayError,
+  IMS_CODES,
+  type ImsCode,
   iamError,
   imsError,
   requestId,
@@ -27,6 +34,8 @@ import {
   newJobId,
   platformOf,
   seedImages,
+  simImage,
+  simJob,
   type SimImage,
   type SimJob,
 } from './state.js';
@@ -41,6 +50,10 @@ import {
 } from './validate.js';
 
 export interface SimCredentials { ak: string; sk: string; domain: string; user: string; password: string; projectId: string }
+/** A project an account may act in, and the region it lives in (an OBS bucket must be in the same region). */
+export interface SimProject { id: string; region: string }
+/** One more account: an AK/SK pair, an IAM user, or both, and the projects it (and only it) may enter. */
+export interface SimAccount { ak?: string; sk?: string; domain?: string; user?: string; password?: string; projects: SimProject[] }
 export interface SimOptions {
   port?: number;              // 0 = random free port (default 0)
   host?: string;              // default '127.0.0.1'
@@ -49,8 +62,20 @@ export interface SimOptions {
   tokenTtlMs?: number;        // IAM token lifetime (default 24 h)
   progressApi?: boolean;      // serve Huawei's GET /v1/cloudimages/job/{job_id} (default true); false = 404 like OTC
   now?: () => number;         // the clock (ms since epoch), default Date.now — tests move time with it
+  extraCredentials?: SimAccount[];   // more accounts besides `credentials`, each with its own projects
+  stateDir?: string;          // keep jobs, images, buckets, objects and tokens here (JSON, written through); loaded at start
+  uniqueImageNames?: boolean; // refuse a second live image of one name in a project with IMG.0009 (default false: IMS allows namesakes)
 }
-export interface SimCall { method: string; path: string; query: Record<string, string>; body: unknown; time: string; auth: 'token' | 'aksk' | 'none' }
+export interface SimCall {
+  /** Which stand-in answered: IAM (tokens), IMS or OBS. */
+  service: 'iam' | 'ims' | 'obs';
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  time: string;
+  auth: 'token' | 'aksk' | 'sigv4' | 'none';
+}
 /**
  * A status fault answers at once and IMS does nothing, or with `acted: true` IMS performs the call
  * first and the error replaces its answer (a gateway 502/504 after the backend finished). A delay fault stalls the call: by default
@@ -63,16 +88,24 @@ export type SimFault =
   | { match: string; delay_ms: number; times?: number; lost?: 'answer' | 'request' };
 export interface ImsSimulator {
   url: string;                // 'http://127.0.0.1:PORT' — IAM (/v3/auth/tokens) and IMS on this one origin
+  /** OBS (path-style, SigV4) on the same origin: `${obsUrl}/{bucket}/{key}`. */
+  obsUrl: string;
   port: number;
-  calls(): SimCall[];         // same data as GET /_sim/calls (IMS and IAM calls; never /_sim/ ones)
+  calls(): SimCall[];         // same data as GET /_sim/calls (IAM, IMS and OBS calls; never /_sim/ ones)
   addFault(fault: SimFault): void;   // same as POST /_sim/faults
   addImage(image: { id: string; name: string } & Record<string, unknown>): void;  // same as POST /_sim/images
-  reset(): void;              // same as POST /_sim/reset: forget calls, faults, jobs, tokens, created images; seeds come back
+  addBucket(bucket: z.input<typeof newBucket>): SimBucket;   // same as POST /_sim/buckets
+  addObject(object: z.input<typeof newObject>): SimObject;   // same as POST /_sim/objects
+  forgetJob(jobId: string): boolean;   // same as POST /_sim/jobs/{id}/forget: the job query answers 404 from now on
+  reset(): void;              // same as POST /_sim/reset: forget calls, faults, jobs, tokens, buckets, objects, created images; seeds come back
   close(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const FAIL_PREFIX = 'sim-fail';
+/** An import source whose bucket or object name starts with this is not found (in buckets nobody created). */
+const MISSING_PREFIX = 'sim-missing';
+const DEFAULT_OBJECT_BYTES = 10 * 1024 ** 3;
 
 const faultMatch = z.string().regex(/^[A-Za-z]+ \/\S*$/, 'must look like "METHOD /path/with/*/segments"');
 const faultTimes = z.number().int().min(1).optional();
@@ -113,9 +146,38 @@ const tokenRequest = z.object({
   }),
 });
 
-interface TokenGrant { expiresMs: number; projectId: string | undefined }
+const tokenGrant = z.object({ expiresMs: z.number(), projectId: z.string().optional(), account: z.number().int() });
+type TokenGrant = z.infer<typeof tokenGrant>;
 interface ActiveFault { fault: SimFault; segments: string[]; method: string; remaining: number }
-interface Caller { projectId: string }
+interface Caller { projectId: string; region: string }
+
+const projectIdRule = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lower-case hex characters, like an IAM project id');
+/** One extra account as `extraCredentials` and IMS_SIM_EXTRA_CREDENTIALS take it. */
+export const simAccountSchema = z
+  .strictObject({
+    ak: z.string().min(1).optional(),
+    sk: z.string().min(1).optional(),
+    domain: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    projects: z.array(z.strictObject({ id: projectIdRule, region: z.string().min(1).default(SIM_DEFAULTS.region) })).min(1),
+  })
+  .refine((a) => (a.ak === undefined) === (a.sk === undefined), 'ak and sk come together')
+  .refine((a) => [a.domain, a.user, a.password].every((v) => v === undefined) || [a.domain, a.user, a.password].every((v) => v !== undefined), 'domain, user and password come together')
+  .refine((a) => a.ak !== undefined || a.user !== undefined, 'give an AK/SK pair, an IAM user, or both');
+
+interface Account extends SimAccount { domainId: string; userId: string }
+
+/** What a state directory keeps; calls and faults are a test's business and are not kept. */
+const storedState = z.object({
+  version: z.literal(1),
+  jobs: z.array(simJob),
+  images: z.array(simImage),
+  tokens: z.array(z.tuple([z.string(), tokenGrant])),
+  buckets: z.array(simBucket),
+  objects: z.array(simObject),
+});
+const STATE_FILE = 'state.json';
 
 const hexId = (seed: string) => createHash('sha256').update(seed).digest('hex').slice(0, 32);
 
@@ -160,33 +222,140 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
   const tokenTtlMs = options.tokenTtlMs ?? 24 * 60 * 60 * 1000;
   const progressApi = options.progressApi ?? true;
   const region = SIM_DEFAULTS.region;
-  const domainId = hexId(`domain:${creds.domain}`);
-  const userId = hexId(`user:${creds.domain}:${creds.user}`);
+  const accounts: Account[] = [
+    { ...creds, projects: [{ id: creds.projectId, region }] },
+    ...(options.extraCredentials ?? []).map((a) => simAccountSchema.parse(a)),
+  ].map((a) => ({ ...a, domainId: hexId(`domain:${a.domain ?? ''}`), userId: hexId(`user:${a.domain ?? ''}:${a.user ?? ''}`) }));
+  const regionOf = (projectId: string) =>
+    accounts.flatMap((a) => a.projects).find((p) => p.id === projectId)?.region ?? region;
 
   let calls: SimCall[] = [];
   let faults: ActiveFault[] = [];
   const jobs = new Map<string, SimJob>();
   const images = new Map<string, SimImage>();
   const tokens = new Map<string, TokenGrant>();
-  /** Export targets: `bucket:object` → the export jobs that write it. */
-  const exportsByObject = new Map<string, string[]>();
+  const buckets = new Map<string, SimBucket>();
+  const objects = new Map<string, SimObject>();
   const pendingDelays = new Set<NodeJS.Timeout>();
 
   const seed = () => {
-    for (const image of seedImages(creds.projectId, now())) images.set(String(image.attrs.id), image);
+    for (const image of seedImages(creds.projectId, now())) if (!images.has(String(image.attrs.id))) images.set(String(image.attrs.id), image);
   };
+
+  // ---- state directory: written through, each write a whole file renamed into place ----
+
+  const statePath = options.stateDir === undefined ? undefined : join(options.stateDir, STATE_FILE);
+  function persist(): void {
+    if (options.stateDir === undefined || statePath === undefined) return;
+    const state: z.infer<typeof storedState> = {
+      version: 1,
+      jobs: [...jobs.values()],
+      images: [...images.values()],
+      tokens: [...tokens.entries()],
+      buckets: [...buckets.values()],
+      objects: [...objects.values()],
+    };
+    const temp = `${statePath}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(state));
+    renameSync(temp, statePath);
+  }
+  function load(): void {
+    if (options.stateDir === undefined || statePath === undefined) return;
+    mkdirSync(options.stateDir, { recursive: true });
+    if (!existsSync(statePath)) return;
+    const state = storedState.parse(JSON.parse(readFileSync(statePath, 'utf8')));
+    for (const job of state.jobs) jobs.set(job.id, job);
+    for (const image of state.images) images.set(String(image.attrs.id), image);
+    for (const [token, grant] of state.tokens) tokens.set(token, grant);
+    for (const bucket of state.buckets) buckets.set(bucket.name, bucket);
+    for (const object of state.objects) objects.set(objectId(object.bucket, object.key), object);
+  }
+  load();
   seed();
 
   const viewOf = (image: SimImage) => imageView(image, image.jobId ? jobs.get(image.jobId) : undefined, now(), jobMs);
   const visibleTo = (view: Record<string, unknown>, projectId: string) =>
     view.owner === projectId || view.__imagetype === 'gold' || view.visibility === 'public';
 
-  /** The OBS object exists once an export job reserved it, unless that job ended in FAIL. */
-  const objectExists = (key: string) =>
-    (exportsByObject.get(key) ?? []).some((jobId) => {
-      const job = jobs.get(jobId);
-      return job !== undefined && jobProgress(job, now(), jobMs).status !== 'FAIL';
-    });
+  // ---- OBS as IMS and the OBS reads see it ----
+
+  /** A bucket nobody created is a Standard bucket in the simulator's region, so any name works by default. */
+  const bucketOf = (name: string): SimBucket => buckets.get(name) ?? { name, region, storageClass: 'STANDARD', createdMs: 0 };
+  const exportJobsTo = (key: string) => [...jobs.values()].filter((j) => j.type === 'imsNativeExportImageJob' && j.objectKey === key);
+
+  /** The object an export job writes: absent while it runs and after a FAIL, complete from its SUCCESS on. */
+  function exportedObject(job: SimJob): SimObject | undefined {
+    const p = jobProgress(job, now(), jobMs);
+    if (p.status !== 'SUCCESS' || job.objectKey === undefined) return undefined;
+    const colon = job.objectKey.indexOf(':');
+    const image = images.get(job.imageId);
+    const bytes = Number(image?.attrs.__image_size ?? 0) || Number(image?.attrs.min_disk ?? 1) * 1024 ** 3;
+    return {
+      bucket: job.objectKey.slice(0, colon),
+      key: job.objectKey.slice(colon + 1),
+      size: bytes,
+      format: job.exportFormat ?? 'zvhd2',
+      complete: true,
+      lastModifiedMs: p.endMs ?? now(),
+    };
+  }
+
+  /** The object at `bucket:key` as OBS shows it now: one made through the control API, else a finished export. */
+  function objectAt(bucket: string, key: string): SimObject | undefined {
+    const stored = objects.get(objectId(bucket, key));
+    if (stored) return stored;
+    const written = exportJobsTo(objectId(bucket, key)).map(exportedObject).filter((o) => o !== undefined);
+    return written.sort((a, b) => b.lastModifiedMs - a.lastModifiedMs)[0];
+  }
+
+  /** IMG.0070: a file is there, or an export that has not failed is writing it. */
+  const exportTargetTaken = (bucket: string, key: string) =>
+    objectAt(bucket, key) !== undefined ||
+    exportJobsTo(objectId(bucket, key)).some((j) => jobProgress(j, now(), jobMs).status !== 'FAIL');
+
+  /**
+   * Whether IMS finds an import's source file: in a bucket made through the control API only what is
+   * there; in any other bucket every file but those named `sim-missing...` (tests import from anywhere).
+   */
+  function importSourceFound(bucket: string, key: string): SimObject | 'implicit' | undefined {
+    const found = objectAt(bucket, key);
+    if (found) return found.complete ? found : undefined;
+    if (buckets.has(bucket)) return undefined;
+    return key.startsWith(MISSING_PREFIX) || bucket.startsWith(MISSING_PREFIX) ? undefined : 'implicit';
+  }
+
+  function addBucket(input: z.input<typeof newBucket>): SimBucket {
+    const parsed = newBucket.parse(input);
+    const bucket: SimBucket = { name: parsed.name, region: parsed.region ?? region, storageClass: parsed.storage_class ?? 'STANDARD', createdMs: now() };
+    buckets.set(bucket.name, bucket);
+    return bucket;
+  }
+
+  function addObject(input: z.input<typeof newObject>): SimObject {
+    const parsed = newObject.parse(input);
+    const object: SimObject = {
+      bucket: parsed.bucket,
+      key: parsed.key,
+      size: parsed.size ?? DEFAULT_OBJECT_BYTES,
+      ...(parsed.format !== undefined ? { format: parsed.format.toLowerCase() } : {}),
+      complete: parsed.complete ?? true,
+      lastModifiedMs: now(),
+    };
+    objects.set(objectId(object.bucket, object.key), object);
+    return object;
+  }
+
+  /** IMS forgets a job (its query answers 404); what it made so far stays as it is now. */
+  function forgetJob(jobId: string): boolean {
+    const job = jobs.get(jobId);
+    if (!job) return false;
+    const written = exportedObject(job);
+    if (written) objects.set(objectId(written.bucket, written.key), written);
+    const image = images.get(job.imageId);
+    if (image?.jobId === jobId) images.set(job.imageId, { attrs: viewOf(image) });
+    jobs.delete(jobId);
+    return true;
+  }
 
   function addFault(fault: SimFault): void {
     const parsed = simFaultSchema.parse(fault);
@@ -225,8 +394,10 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     jobs.clear();
     images.clear();
     tokens.clear();
-    exportsByObject.clear();
+    buckets.clear();
+    objects.clear();
     seed();
+    persist();
   }
 
   // ---- IAM ----
@@ -238,21 +409,28 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     const { identity, scope } = parsed.data.auth;
     if (!identity.methods.includes('password') || !identity.password) return iamError(400, 'The authentication method is not supported.');
     const user = identity.password.user;
-    const domainOk = user.domain.name === creds.domain || user.domain.id === domainId;
-    if (!domainOk || user.name !== creds.user || user.password !== creds.password)
-      return iamError(401, 'The username or password is wrong.');
+    // IAM does not say which of user, domain or password was wrong.
+    const index = accounts.findIndex(
+      (a) =>
+        a.user !== undefined &&
+        (user.domain.name === a.domain || user.domain.id === a.domainId) &&
+        user.name === a.user &&
+        user.password === a.password,
+    );
+    const account = accounts[index];
+    if (!account) return iamError(401, 'The username or password is wrong.');
     const project = scope?.project;
-    let projectId: string | undefined;
+    let scoped: SimProject | undefined;
     if (project) {
-      const byId = project.id !== undefined && project.id === creds.projectId;
-      const byName = project.id === undefined && project.name === region;
-      if (!byId && !byName) return iamError(401, 'The project is not found or is not accessible.');
-      projectId = creds.projectId;
+      // A project of another account, or none at all, is one this user cannot enter: 401 as Keystone answers it.
+      scoped =
+        project.id !== undefined ? account.projects.find((p) => p.id === project.id) : account.projects.find((p) => p.region === project.name);
+      if (!scoped) return iamError(401, 'The project is not found or is not accessible.');
     }
     const token = `MIIT${randomBytes(240).toString('base64').replace(/\//g, '-').replace(/\+/g, '_')}`;
     const issued = now();
-    tokens.set(token, { expiresMs: issued + tokenTtlMs, projectId });
-    const domainRef = { id: domainId, name: creds.domain };
+    tokens.set(token, { expiresMs: issued + tokenTtlMs, ...(scoped ? { projectId: scoped.id } : {}), account: index });
+    const domainRef = { id: account.domainId, name: account.domain };
     return {
       status: 201,
       headers: { 'x-subject-token': token },
@@ -261,8 +439,8 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
           expires_at: isoMs(issued + tokenTtlMs),
           issued_at: isoMs(issued),
           methods: ['password'],
-          ...(projectId ? { project: { id: projectId, name: region, domain: domainRef } } : { domain: domainRef }),
-          user: { id: userId, name: creds.user, domain: domainRef, password_expires_at: '' },
+          ...(scoped ? { project: { id: scoped.id, name: scoped.region, domain: domainRef } } : { domain: domainRef }),
+          user: { id: account.userId, name: account.user, domain: domainRef, password_expires_at: '' },
           roles: [{ id: hexId('role:te_admin'), name: 'te_admin' }],
           catalog: [],
         },
@@ -272,6 +450,8 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
 
   // ---- authentication of IMS calls ----
 
+  const secretFor = (ak: string) => accounts.find((a) => a.ak !== undefined && a.ak === ak)?.sk;
+
   function authenticate(req: IncomingMessage, rawUrl: string, raw: Buffer): Caller | SimAnswer {
     const token = header(req, 'x-auth-token');
     if (token !== undefined) {
@@ -279,20 +459,18 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
       if (!grant) return gatewayError(401, 'the token is invalid');
       if (grant.expiresMs <= now()) return tokenExpired();
       if (!grant.projectId) return imsError('IMG.0030', 403); // a domain-scoped token cannot act in a project
-      return { projectId: grant.projectId };
+      return { projectId: grant.projectId, region: regionOf(grant.projectId) };
     }
     const authorization = header(req, 'authorization');
     if (authorization?.startsWith('SDK-HMAC-SHA256')) {
-      const check = verifySignature(
-        { method: req.method ?? 'GET', rawUrl, headers: req.headers, body: raw },
-        (ak) => (ak === creds.ak ? creds.sk : undefined),
-        now(),
-      );
+      const check = verifySignature({ method: req.method ?? 'GET', rawUrl, headers: req.headers, body: raw }, secretFor, now());
+      // A wrong SK fails the signature: the gateway answers 401 and names no secret.
       if (!check.ok) return gatewayError(401, check.detail);
       const projectId = header(req, 'x-project-id');
       if (!projectId) return gatewayError(401, 'X-Project-Id is required for project-level APIs');
-      if (projectId !== creds.projectId) return gatewayError(403, 'the project does not belong to the access key');
-      return { projectId };
+      const account = accounts.find((a) => a.ak === check.ak);
+      if (!account?.projects.some((p) => p.id === projectId)) return gatewayError(403, 'the project does not belong to the access key');
+      return { projectId, region: regionOf(projectId) };
     }
     return gatewayError(401, 'no token or signature in the request');
   }
@@ -315,16 +493,18 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     const refusal = exportRefusal(view, request.value.quick);
     if (refusal) return imsError(refusal);
     const { target } = request.value;
-    if (objectExists(target.key)) return imsError('IMG.0070'); // "The image file already exists."
+    const bucketRefusal = bucketRefusalFor(caller, target.bucket);
+    if (bucketRefusal) return imsError(bucketRefusal);
+    if (exportTargetTaken(target.bucket, target.object)) return imsError('IMG.0070'); // "The image file already exists."
     const fails = target.bucket.startsWith(FAIL_PREFIX) || target.object.startsWith(FAIL_PREFIX);
     const job = createJob({
       type: 'imsNativeExportImageJob',
       projectId: caller.projectId,
       imageId,
       objectKey: target.key,
+      exportFormat: request.value.fileFormat ?? 'zvhd2',
       ...(fails ? { failure: { code: 'IMG.0069', reason: 'The specified bucket cannot be accessed.' } } : {}),
     });
-    exportsByObject.set(target.key, [...(exportsByObject.get(target.key) ?? []), job.id]);
     return { status: 200, body: { job_id: job.id } };
   }
 
@@ -347,13 +527,39 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     return { status: 200, body: { job_id: created.id } };
   }
 
+  /**
+   * "An image can only be exported to a Standard bucket that is in the same region as the image", and an
+   * image file to import must sit in a Standard bucket: another region is IMG.0058; another class leaves
+   * the file unreachable for IMS, IMG.0069 ("The specified bucket cannot be accessed.").
+   */
+  function bucketRefusalFor(caller: Caller, name: string): ImsCode | undefined {
+    const bucket = bucketOf(name);
+    if (bucket.region !== caller.region) return 'IMG.0058';
+    if (bucket.storageClass !== 'STANDARD') return 'IMG.0069';
+    return undefined;
+  }
+
+  /** IMG.0009 when names must be unique and the project has a live image of that name. */
+  function nameTaken(caller: Caller, name: string): boolean {
+    if (!options.uniqueImageNames) return false;
+    return [...images.values()].map(viewOf).some((v) => v.owner === caller.projectId && v.name === name && v.status !== 'killed' && v.status !== 'deleted');
+  }
+
   function importImage(caller: Caller, request: ImportRequest): SimAnswer {
     const { source, name } = request;
-    const fails = [source.bucket, source.object, name].some((s) => s.startsWith(FAIL_PREFIX));
+    const bucketRefusal = bucketRefusalFor(caller, source.bucket);
+    if (bucketRefusal) return imsError(bucketRefusal);
+    const found = importSourceFound(source.bucket, source.object);
+    // The file's recorded format, else what its name says; a name that says nothing is let through.
+    const format = (found !== 'implicit' ? found?.format : undefined) ?? formatFromName(source.object);
+    // "Currently, only ZVHD2 and RAW image files can be imported quickly."
+    if (request.quick && format !== undefined && !QUICK_IMPORT_FORMATS.has(format)) return imsError('IMG.0072');
+    if (nameTaken(caller, name)) return imsError('IMG.0009');
+    const fails = found === undefined || [source.bucket, source.object, name].some((s) => s.startsWith(FAIL_PREFIX));
     return createImage(caller, name, request.attrs, {
       type: request.jobType,
       ...(request.subJobType ? { subJobType: request.subJobType } : {}),
-      ...(fails ? { failure: { code: 'IMG.0057', reason: 'The image file is empty, not found, or in incorrect format, or you do not have enough permission to access the file.' } } : {}),
+      ...(fails ? { failure: { code: 'IMG.0057', reason: IMS_CODES['IMG.0057'] } } : {}),
     });
   }
 
@@ -368,6 +574,7 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     }
     const capture = validateCapture(body);
     if (!capture.ok) return imsError(capture.code);
+    if (nameTaken(caller, capture.value.name)) return imsError('IMG.0009');
     const fails = capture.value.name.startsWith(FAIL_PREFIX);
     return createImage(caller, capture.value.name, capture.value.attrs, {
       type: 'imsCreateImageByInstance',
@@ -502,15 +709,55 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
       const stored = images.get(image.data.id);
       return { status: 201, body: stored ? viewOf(stored) : null };
     }
+    if (method === 'POST' && path === '/_sim/buckets') {
+      const bucket = json.ok ? newBucket.safeParse(json.value) : undefined;
+      if (!bucket?.success) return { status: 400, body: { error: bucket ? z.prettifyError(bucket.error) : 'body is not JSON' } };
+      return { status: 201, body: addBucket(bucket.data) };
+    }
+    if (method === 'POST' && path === '/_sim/objects') {
+      const object = json.ok ? newObject.safeParse(json.value) : undefined;
+      if (!object?.success) return { status: 400, body: { error: object ? z.prettifyError(object.error) : 'body is not JSON' } };
+      return { status: 201, body: addObject(object.data) };
+    }
+    if (method === 'GET' && path === '/_sim/objects') {
+      // Every object OBS shows now, those made here and those exports wrote, and the buckets made here.
+      const written = [...jobs.values()].map(exportedObject).filter((o) => o !== undefined);
+      const shown = new Map([...written, ...objects.values()].map((o) => [objectId(o.bucket, o.key), o]));
+      return { status: 200, body: { buckets: [...buckets.values()], objects: [...shown.values()] } };
+    }
+    const forget = /^\/_sim\/jobs\/([^/]+)\/forget$/.exec(path);
+    if (method === 'POST' && forget) {
+      const known = forgetJob(decodeURIComponent(forget[1] ?? ''));
+      return known ? { status: 204, body: undefined } : { status: 404, body: { error: 'no such job' } };
+    }
     return { status: 404, body: { error: `no control endpoint ${method} ${path}` } };
+  }
+
+  // ---- OBS ----
+
+  function answerObsCall(req: IncomingMessage, method: string, rawUrl: string, path: string, query: URLSearchParams, raw: Buffer): SimAnswer {
+    const check = verifyAwsV4({ method, rawUrl, headers: req.headers, body: raw }, secretFor, now());
+    if (!check.ok) return s3Error(check.code === 'AuthorizationHeaderMalformed' ? 400 : 403, check.code, check.message, path);
+    return answerObs(method, path, query, { bucket: bucketOf, object: objectAt }, header(req, 'range'));
   }
 
   // ---- HTTP ----
 
-  function send(res: ServerResponse, answer: SimAnswer): void {
+  function send(res: ServerResponse, answer: SimAnswer, method: string): void {
     if (res.writableEnded || res.destroyed) return;
     const headers: Record<string, string> = { 'x-request-id': requestId(), ...(answer.headers ?? {}) };
-    if (answer.body === undefined) {
+    if (answer.xml !== undefined) {
+      const length = String(Buffer.byteLength(answer.xml));
+      res.writeHead(answer.status, { ...headers, 'content-type': 'application/xml', 'content-length': length });
+      res.end(method === 'HEAD' ? undefined : answer.xml);
+      return;
+    }
+    if (answer.zeros !== undefined && method !== 'HEAD') {
+      res.writeHead(answer.status, headers);
+      Readable.from(zeroChunks(answer.zeros)).pipe(res);
+      return;
+    }
+    if (answer.body === undefined || method === 'HEAD') {
       res.writeHead(answer.status, headers).end();
       return;
     }
@@ -535,6 +782,18 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     });
   }
 
+  /** IMS and IAM live under /v1/, /v2/ and /v3/; every other path (a bucket name has 3+ characters) is OBS. */
+  const serviceOf = (path: string): SimCall['service'] =>
+    path === '/v3/auth/tokens' ? 'iam' : /^\/v[0-9]+(\/|$)/.test(path) ? 'ims' : 'obs';
+
+  function authKind(req: IncomingMessage): SimCall['auth'] {
+    const authorization = header(req, 'authorization');
+    if (header(req, 'x-auth-token') !== undefined) return 'token';
+    if (authorization?.startsWith('SDK-HMAC-SHA256')) return 'aksk';
+    if (authorization?.startsWith('AWS4-HMAC-SHA256')) return 'sigv4';
+    return 'none';
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
@@ -543,31 +802,40 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     const method = (req.method ?? 'GET').toUpperCase();
     const raw = await readBody(req);
     if (path.startsWith('/_sim/')) {
-      send(res, raw ? answerControl(method, path, raw) : { status: 413, body: { error: 'body too large' } });
+      const answer = raw ? answerControl(method, path, raw) : { status: 413, body: { error: 'body too large' } };
+      if (method !== 'GET') persist();
+      send(res, answer, method);
       return;
     }
 
-    const json = raw && raw.length > 0 ? parseJson(raw) : undefined;
-    const authorization = header(req, 'authorization');
+    const service = serviceOf(path);
+    const json = service !== 'obs' && raw && raw.length > 0 ? parseJson(raw) : undefined;
     calls.push({
+      service,
       method,
       path,
       query: Object.fromEntries([...new Set(query.keys())].map((k) => [k, query.getAll(k).join(',')])),
       body: json === undefined ? null : json.ok ? redacted(json.value) : '(not JSON)',
       time: isoMs(now()),
-      auth: header(req, 'x-auth-token') !== undefined ? 'token' : authorization?.startsWith('SDK-HMAC-SHA256') ? 'aksk' : 'none',
+      auth: authKind(req),
     });
+    const answerCall = (body: Buffer) =>
+      service === 'obs' ? answerObsCall(req, method, rawUrl, path, query, body) : answerIms(req, rawUrl, path, query, body);
 
     const fault = takeFault(method, path);
     if (fault && 'status' in fault) {
       // `acted`: IMS performs the call and the error comes after (a gateway timing out on a backend that finished).
-      if (fault.acted && raw) answerIms(req, rawUrl, path, query, raw);
-      send(res, { status: fault.status, body: fault.body === undefined ? faultBody(fault.status) : fault.body });
+      if (fault.acted && raw) {
+        answerCall(raw);
+        persist();
+      }
+      send(res, { status: fault.status, body: fault.body === undefined ? faultBody(fault.status) : fault.body }, method);
       return;
     }
     const lostRequest = fault !== undefined && 'delay_ms' in fault && fault.lost === 'request';
     // A lost request never reaches IMS; otherwise the call takes effect before any delay.
-    const answer = lostRequest ? gatewayError(504) : raw ? answerIms(req, rawUrl, path, query, raw) : imsError('IMG.0001', 413);
+    const answer = lostRequest ? gatewayError(504) : raw ? answerCall(raw) : imsError('IMG.0001', 413);
+    if (!lostRequest && method !== 'GET' && method !== 'HEAD') persist();
     if (fault && 'delay_ms' in fault) {
       // The answer is held back, as when it is lost on the way (or the gateway waits for a backend that never got the call).
       await new Promise<void>((resolve) => {
@@ -578,11 +846,11 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
         pendingDelays.add(timer);
       });
     }
-    send(res, answer);
+    send(res, answer, method);
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => send(res, imsError('IMG.0061', 500)));
+    handle(req, res).catch(() => send(res, imsError('IMG.0061', 500), req.method ?? 'GET'));
   });
 
   return new Promise((resolve, reject) => {
@@ -593,10 +861,29 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
       const host = options.host ?? '127.0.0.1';
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+        obsUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
         port,
         calls: () => calls.map((c) => ({ ...c, query: { ...c.query } })),
         addFault,
-        addImage,
+        addImage: (image) => {
+          addImage(image);
+          persist();
+        },
+        addBucket: (bucket) => {
+          const added = addBucket(bucket);
+          persist();
+          return added;
+        },
+        addObject: (object) => {
+          const added = addObject(object);
+          persist();
+          return added;
+        },
+        forgetJob: (jobId) => {
+          const known = forgetJob(jobId);
+          persist();
+          return known;
+        },
         reset,
         close: () =>
           new Promise<void>((done, fail) => {
@@ -608,6 +895,12 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
       });
     });
   });
+}
+
+/** `total` zero bytes in chunks of at most 64 KiB, made as the reader asks for them. */
+function* zeroChunks(total: number): Generator<Buffer> {
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let left = total; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
 }
 
 function pickCredentials(source: SimCredentials): SimCredentials {

@@ -23,6 +23,8 @@ export const simJob = z.object({
   imageName: z.string().optional(),
   /** Set for exports: the `bucket:object` the job writes. */
   objectKey: z.string().optional(),
+  /** Set for exports: the file format written (`zvhd2` for a quick export). */
+  exportFormat: z.string().optional(),
   /** Quick imports run as a sub-job of this type (querying_the_status_of_an_asynchronous_job.rst, Table 4). */
   subJobType: z.string().optional(),
   failure: z.object({ code: z.string(), reason: z.string() }).optional(),

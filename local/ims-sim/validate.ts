@@ -199,6 +199,8 @@ export interface ImportRequest extends NewImage {
   /** The job type that runs it, and the sub-job type of a quick import. */
   jobType: 'imsImportImageJob' | 'imsImportDataImageJob';
   subJobType?: string;
+  /** Quick import (its own call, or `is_quick_import`): only RAW and ZVHD2 files. */
+  quick: boolean;
 }
 
 function checkDataImages(v: unknown): ImsCode | undefined {
@@ -245,6 +247,9 @@ export function validateSystemImport(body: Body): Checked<ImportRequest> {
     checkDataImages(body.data_images);
   if (code) return refuse(code);
   if (!source.ok) return source;
+  // "The image file address in the request is duplicate."
+  const urls = [source.value.key, ...(Array.isArray(body.data_images) ? (body.data_images as Body[]).map((d) => d.image_url) : [])];
+  if (new Set(urls).size !== urls.length) return refuse('IMG.0123');
   const attrs: Record<string, unknown> = {
     ...fileImageAttrs(body, VIRTUAL_ENV[type as string] ?? 'FusionCompute', source.value),
     __is_config_init: body.is_config === true ? 'true' : 'false',
@@ -258,6 +263,7 @@ export function validateSystemImport(body: Body): Checked<ImportRequest> {
       source: source.value,
       jobType: 'imsImportImageJob',
       ...(quick ? { subJobType: 'imsImportBigFileImageJob' } : {}),
+      quick,
     },
   };
 }
@@ -277,7 +283,7 @@ export function validateDataImport(body: Body): Checked<ImportRequest> {
   if (code) return refuse(code);
   if (!source.ok) return source;
   const attrs = { ...fileImageAttrs(body, 'DataImage', source.value), __platform: 'Other' };
-  return { ok: true, value: { name: body.name as string, attrs, source: source.value, jobType: 'imsImportDataImageJob' } };
+  return { ok: true, value: { name: body.name as string, attrs, source: source.value, jobType: 'imsImportDataImageJob', quick: false } };
 }
 
 /** `POST /v2/cloudimages/quickimport/action` (importing_an_image_file_quickly.rst). */
@@ -312,6 +318,7 @@ export function validateQuickImport(body: Body): Checked<ImportRequest> {
       source: source.value,
       jobType: isData ? 'imsImportDataImageJob' : 'imsImportImageJob',
       subJobType: 'imsImportBigFileImageJob',
+      quick: true,
     },
   };
 }
