@@ -198,6 +198,7 @@ export function baseImageAttrs(input: { id: string; name: string; projectId: str
     __whole_image: false,
     __image_size: String(40 * 1024 ** 3),
     virtual_env_type: 'FusionCompute',
+    __support_kvm: 'true',
     hw_firmware_type: 'bios',
     enterprise_project_id: '0',
     created_at: at,

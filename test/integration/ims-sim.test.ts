@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator } from '../../local/ims-sim/server.js';
+import { registerSecret } from '../helpers/secrets.js';
 
 const JOB_MS = 10_000;
 const TTL_MS = 60 * 60 * 1000;
@@ -228,6 +229,9 @@ describe('validation: each rule answers 400 with its IMS code', () => {
     ['an export URL with an empty bucket', exp, { bucket_url: ':centos.qcow2', file_format: 'qcow2' }, 'IMG.0068'],
     ['an export without bucket_url', exp, { file_format: 'qcow2' }, 'IMG.0068'],
     ['a bucket name with capitals', exp, { bucket_url: 'IMS-Image:centos.qcow2', file_format: 'qcow2' }, 'IMG.0109'],
+    ['a bucket named like an IP address', exp, { bucket_url: '192.168.5.4:centos.qcow2', file_format: 'qcow2' }, 'IMG.0109'],
+    ['a bucket name with a period next to a hyphen', exp, { bucket_url: 'my-.bucket:centos.qcow2', file_format: 'qcow2' }, 'IMG.0109'],
+    ['an import from a bucket named like an IP address', sys, systemImport({ image_url: '10.0.0.1:centos.qcow2' }), 'IMG.0109'],
     ['an export with an empty file name', exp, { bucket_url: 'ims-image:', file_format: 'qcow2' }, 'IMG.0073'],
     ['an export file name over 1024 characters', exp, { bucket_url: `ims-image:${'a'.repeat(1025)}`, file_format: 'qcow2' }, 'IMG.0074'],
     ['a file name with a space', exp, { bucket_url: 'ims-image:my disk.qcow2', file_format: 'qcow2' }, 'IMG.0175'],
@@ -245,6 +249,7 @@ describe('validation: each rule answers 400 with its IMS code', () => {
     ['a description over 1024 characters', sys, systemImport({ description: 'd'.repeat(1025) }), 'IMG.0004'],
     ['both tags and image_tags', sys, systemImport({ tags: ['a.b'], image_tags: [{ key: 'a', value: 'b' }] }), 'IMG.0115'],
     ['a tag with a space', sys, systemImport({ tags: ['a b.c'] }), 'IMG.0115'],
+    ['a tag value with a character other than letters, digits, _ and -', sys, systemImport({ tags: ['key.va!ue'] }), 'IMG.0115'],
     ['an image_tags key over 36 characters', sys, systemImport({ image_tags: [{ key: 'k'.repeat(37), value: 'v' }] }), 'IMG.0115'],
     ['more than 50 tags', sys, systemImport({ tags: Array.from({ length: 51 }, (_, i) => `k${i}.v`) }), 'IMG.0116'],
     ['a system min_disk of 0 GB', sys, systemImport({ min_disk: 0 }), 'IMG.0055'],
@@ -259,6 +264,10 @@ describe('validation: each rule answers 400 with its IMS code', () => {
     ['an unknown os_type', sys, systemImport({ os_type: 'MacOS' }), 'IMG.0122'],
     ['an unknown boot mode', sys, systemImport({ hw_firmware_type: 'efi' }), 'IMG.0141'],
     ['more than three data_images', sys, systemImport({ data_images: Array.from({ length: 4 }, () => ({ image_url: 'b-1:d', min_disk: 40 })) }), 'IMG.0194'],
+    ['a data_images file given twice', sys, systemImport({ data_images: [{ image_url: 'b-1:d', min_disk: 40 }, { image_url: 'b-1:d', min_disk: 40 }] }), 'IMG.0123'],
+    ['the system disk file given again as a data disk', sys, systemImport({ data_images: [{ image_url: 'ims-image:centos7.qcow2', min_disk: 40 }] }), 'IMG.0123'],
+    ['a quick import of a qcow2 file', quick, { ...quickBody, image_url: 'ims-image:disk.qcow2' }, 'IMG.0072'],
+    ['a quick system import (is_quick_import) of a vhd file', sys, systemImport({ is_quick_import: true, image_url: 'ims-image:disk.vhd' }), 'IMG.0072'],
     ['a data_images entry over 2048 GB', sys, systemImport({ data_images: [{ image_url: 'b-1:d', min_disk: 2049 }] }), 'IMG.0055'],
     ['an enterprise project that is not 0 or a UUID', sys, systemImport({ enterprise_project_id: 'prod' }), 'IMG.0155'],
     ['an image action with neither image_url nor instance_id', sys, { name: 'x', min_disk: 40 }, 'IMG.0012'],
@@ -519,5 +528,196 @@ describe('reset and the calls log', () => {
     expect(logged).toBe(JSON.stringify(calls));
     expect(logged).not.toContain(SIM_DEFAULTS.password);
     expect(logged).not.toContain(t);
+  });
+});
+
+describe('import sources, new import fields and image details', () => {
+  const quick = '/v2/cloudimages/quickimport/action';
+  const quickBody = { name: 'quick', min_disk: 40, os_version: 'CentOS 7.6 64bit' };
+
+  it("decides a quick import's file format by the object's recorded format before its name", async () => {
+    sim.addObject({ bucket: 'ims-in', key: 'looks-qcow2.qcow2', format: 'raw' });
+    expect((await ims('POST', quick, { ...quickBody, image_url: 'ims-in:looks-qcow2.qcow2' })).status).toBe(200);
+    sim.addObject({ bucket: 'ims-in', key: 'looks-zvhd2.zvhd2', format: 'qcow2' });
+    expect((await ims('POST', quick, { ...quickBody, image_url: 'ims-in:looks-zvhd2.zvhd2' })).json.error.code).toBe('IMG.0072');
+    expect((await ims('POST', quick, { ...quickBody, image_url: 'ims-image:disk.raw' })).status).toBe(200);
+  });
+
+  it('fails the import job (IMG.0057) when its source file is not there, and runs it when it is', async () => {
+    const missing = await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'from-missing', image_url: 'ims-image:sim-missing.qcow2' }));
+    sim.addBucket({ name: 'ims-made' });
+    const notInBucket = await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'not-in-bucket', image_url: 'ims-made:absent.qcow2' }));
+    sim.addObject({ bucket: 'ims-made', key: 'present.qcow2' });
+    const present = await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'present', image_url: 'ims-made:present.qcow2' }));
+    clock += JOB_MS;
+    expect((await jobOf(missing.json.job_id)).json).toMatchObject({ status: 'FAIL', error_code: 'IMG.0057' });
+    expect((await jobOf(notInBucket.json.job_id)).json).toMatchObject({ status: 'FAIL', error_code: 'IMG.0057' });
+    expect((await jobOf(present.json.job_id)).json).toMatchObject({ status: 'SUCCESS', error_code: null });
+  });
+
+  it('refuses an import from a bucket in another region (IMG.0058) or of another storage class (IMG.0069)', async () => {
+    sim.addBucket({ name: 'nl-images', region: 'eu-nl' });
+    sim.addBucket({ name: 'cold-images', storage_class: 'COLD' });
+    expect((await ims('POST', '/v2/cloudimages/action', systemImport({ image_url: 'nl-images:a.qcow2' }))).json.error.code).toBe('IMG.0058');
+    expect((await ims('POST', quick, { ...quickBody, image_url: 'cold-images:a.zvhd2' })).json.error.code).toBe('IMG.0069');
+  });
+
+  it('accepts the documented fields of a quick import and an ISO import, and shows them on the image', async () => {
+    const arm = await ims('POST', quick, {
+      ...quickBody,
+      name: 'arm-quick',
+      image_url: 'ims-image:arm.zvhd2',
+      architecture: 'arm',
+      hw_firmware_type: 'bios',
+      enterprise_project_id: '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9',
+      os_type: 'Linux',
+    });
+    expect(arm.status).toBe(200);
+    const iso = await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'iso-import', image_url: 'ims-image:setup.iso', type: 'IsoImage', os_version: 'Windows Server 2016 Standard 64bit' }));
+    expect(iso.status).toBe(200);
+    const withData = await ims('POST', '/v2/cloudimages/action', systemImport({
+      name: 'with-data',
+      hw_firmware_type: 'uefi',
+      data_images: [1, 2, 3].map((n) => ({ image_url: `ims-image:data${n}.qcow2`, min_disk: 40 })),
+    }));
+    expect(withData.status).toBe(200);
+    clock += JOB_MS;
+    const armImage = (await ims('GET', '/v2/cloudimages?name=arm-quick')).json.images[0];
+    // "If the image architecture is Arm, the boot mode is automatically changed to UEFI."
+    expect(armImage).toMatchObject({ status: 'active', hw_firmware_type: 'uefi', enterprise_project_id: '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9', __lazyloading: 'true' });
+    const isoImage = (await ims('GET', '/v2/cloudimages?name=iso-import')).json.images[0];
+    expect(isoImage).toMatchObject({ disk_format: 'iso', virtual_env_type: 'IsoImage', __os_type: 'Windows', __platform: 'Windows' });
+  });
+
+  it('shows every field a pre-flight check reads on each image, by id and by name', async () => {
+    const fields = ['status', 'disk_format', '__image_source_type', '__whole_image', '__imagetype', 'visibility', 'owner', 'min_disk', '__image_size', '__os_version', '__platform', '__originalimagename', '__data_origin', '__support_kvm'];
+    for (const id of Object.values(IMG)) {
+      const images = (await ims('GET', `/v2/cloudimages?id=${id}`)).json.images as Record<string, unknown>[];
+      expect(images).toHaveLength(1);
+      for (const field of fields) expect(images[0], `${field} of ${id}`).toHaveProperty(field);
+    }
+    const iso = (await ims('GET', `/v2/cloudimages?id=${IMG.iso}`)).json.images[0];
+    expect(iso.disk_format).toBe('iso');
+    const byName = (await ims('GET', '/v2/cloudimages?name=sim-large-200g')).json.images;
+    expect(byName.map((i: { id: string }) => i.id)).toEqual([IMG.large]);
+  });
+});
+
+describe('image names', () => {
+  const capture = (over: Record<string, unknown>) => ({ name: 'captured', instance_id: '7c1b2c3d-1111-4222-8333-944455556666', ...over });
+
+  it('lets two live images share a name, as IMS does unless told otherwise', async () => {
+    expect((await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'twin' }))).status).toBe(200);
+    expect((await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'twin' }))).status).toBe(200);
+  });
+
+  it('refuses a second live image of one name with IMG.0009 when names must be unique, but not after the first was killed', async () => {
+    const strict = await startImsSimulator({ jobMs: JOB_MS, now: () => clock, uniqueImageNames: true });
+    const previous = sim;
+    sim = strict;
+    try {
+      expect((await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'only-one' }))).status).toBe(200);
+      expect((await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'only-one' }))).json.error.code).toBe('IMG.0009');
+      expect((await ims('POST', '/v2/cloudimages/action', capture({ name: 'only-one' }))).json.error.code).toBe('IMG.0009');
+      expect((await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'sim-fail-once' }))).status).toBe(200);
+      clock += JOB_MS;
+      expect((await ims('POST', '/v2/cloudimages/action', systemImport({ name: 'sim-fail-once' }))).status).toBe(200);
+    } finally {
+      sim = previous;
+      await strict.close();
+    }
+  });
+});
+
+describe('more accounts, each in its own projects', () => {
+  const T2 = {
+    ak: 'T2AK00000000000000002',
+    sk: registerSecret('t2-sk-0000000000000000000000000000000002', 'second account SK'),
+    domain: 't2-domain',
+    user: 't2-user',
+    password: registerSecret('t2-password-not-the-default', 'second account password'),
+  };
+  const T2P = 'b'.repeat(32);
+  const T2P_NL = 'c'.repeat(32);
+  let multi: ImsSimulator;
+  let previous: ImsSimulator;
+  beforeAll(async () => {
+    multi = await startImsSimulator({
+      jobMs: JOB_MS,
+      now: () => clock,
+      extraCredentials: [{ ...T2, projects: [{ id: T2P, region: SIM_DEFAULTS.region }, { id: T2P_NL, region: 'eu-nl' }] }],
+    });
+    previous = sim;
+    sim = multi;
+  });
+  afterAll(async () => {
+    sim = previous;
+    await multi.close();
+  });
+
+  const t2Token = (project: Record<string, string>, over: { user?: string; password?: string; domain?: string } = {}) =>
+    call('POST', '/v3/auth/tokens', {
+      body: {
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: over.user ?? T2.user, password: over.password ?? T2.password, domain: { name: over.domain ?? T2.domain } } } },
+          scope: { project },
+        },
+      },
+    });
+
+  it('gives each account tokens for its own projects only, by id or by region name', async () => {
+    expect((await t2Token({ id: T2P })).status).toBe(201);
+    expect((await t2Token({ name: 'eu-nl' })).json.token.project.id).toBe(T2P_NL);
+    expect((await t2Token({ id: P })).status).toBe(401);
+    expect((await call('POST', '/v3/auth/tokens', { body: tokenBody({ project: { id: T2P } }) })).status).toBe(401);
+  });
+
+  it('answers 401 for a wrong user, password or domain of the second account', async () => {
+    for (const over of [{ user: 'nobody' }, { password: SIM_DEFAULTS.password }, { domain: SIM_DEFAULTS.domain }]) {
+      const res = await t2Token({ id: T2P }, over);
+      expect(res.status).toBe(401);
+      expect(res.json.error.code).toBe(401);
+    }
+  });
+
+  it("keeps one account's jobs and images out of the other's sight", async () => {
+    const t2 = String((await t2Token({ id: T2P })).headers['x-subject-token']);
+    const job = await call('POST', '/v2/cloudimages/action', { headers: { 'X-Auth-Token': t2 }, body: systemImport({ name: 't2-image' }) });
+    expect(job.status).toBe(200);
+    expect((await call('GET', `/v1/${T2P}/jobs/${job.json.job_id}`, { headers: { 'X-Auth-Token': t2 } })).json.status).toBe('INIT');
+    expect((await jobOf(job.json.job_id)).status).toBe(404);
+    expect((await ims('GET', '/v2/cloudimages?name=t2-image')).json.images).toEqual([]);
+    const own = await call('GET', '/v2/cloudimages?name=t2-image', { headers: { 'X-Auth-Token': t2 } });
+    expect(own.json.images).toHaveLength(1);
+  });
+
+  it("refuses an export from a project in another region than the bucket's (IMG.0058)", async () => {
+    const id = '5b0e1d2c-aaaa-4bbb-8ccc-123456789abc';
+    sim.addImage({ id, name: 'nl-image', owner: T2P_NL });
+    const t2nl = String((await t2Token({ id: T2P_NL })).headers['x-subject-token']);
+    const exported = await call('POST', `/v1/cloudimages/${id}/file`, { headers: { 'X-Auth-Token': t2nl }, body: { bucket_url: 'ims-image:nl.qcow2', file_format: 'qcow2' } });
+    expect(exported.json.error.code).toBe('IMG.0058');
+    sim.addBucket({ name: 'nl-bucket', region: 'eu-nl' });
+    const inRegion = await call('POST', `/v1/cloudimages/${id}/file`, { headers: { 'X-Auth-Token': t2nl }, body: { bucket_url: 'nl-bucket:nl.qcow2', file_format: 'qcow2' } });
+    expect(inRegion.status).toBe(200);
+  });
+
+  it("accepts each account's AK/SK in its projects only, and answers 401 for a wrong SK", async () => {
+    const signedCall = (ak: string, sk: string, project: string) => {
+      const headers = AKSKSigner.sign({ endpoint: `${sim.url}/v2/cloudimages`, method: 'GET', headers: { 'X-Project-Id': project }, queryParams: {} }, {
+        getAk: () => ak,
+        getSk: () => sk,
+      } as never) as Record<string, string>;
+      const { host: _host, ...send } = headers;
+      return call('GET', '/v2/cloudimages', { headers: send });
+    };
+    expect((await signedCall(T2.ak, T2.sk, T2P)).status).toBe(200);
+    expect((await signedCall(T2.ak, T2.sk, T2P_NL)).status).toBe(200);
+    expect((await signedCall(T2.ak, T2.sk, P)).status).toBe(403);
+    expect((await signedCall(SIM_DEFAULTS.ak, SIM_DEFAULTS.sk, T2P)).status).toBe(403);
+    const wrong = await signedCall(T2.ak, SIM_DEFAULTS.sk, T2P);
+    expect(wrong.status).toBe(401);
+    expect(JSON.stringify(wrong.json)).not.toContain(SIM_DEFAULTS.sk);
+    expect((await signedCall(SIM_DEFAULTS.ak, `${SIM_DEFAULTS.sk}0`, P)).status).toBe(401);
   });
 });
