@@ -251,7 +251,8 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
       version: 1,
       jobs: [...jobs.values()],
       images: [...images.values()],
-      tokens: [...tokens.entries()],
+      // Expired tokens are no use to a restarted simulator.
+      tokens: [...tokens.entries()].filter(([, grant]) => grant.expiresMs > now()),
       buckets: [...buckets.values()],
       objects: [...objects.values()],
     };
