@@ -785,7 +785,7 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
 
   /** IMS and IAM live under /v1/, /v2/ and /v3/; every other path (a bucket name has 3+ characters) is OBS. */
   const serviceOf = (path: string): SimCall['service'] =>
-    path === '/v3/auth/tokens' ? 'iam' : /^\/v[0-9]+(\/|$)/.test(path) ? 'ims' : 'obs';
+    path === '/v3/auth/tokens' ? 'iam' : /^\/v[123](\/|$)/.test(path) ? 'ims' : 'obs';
 
   function authKind(req: IncomingMessage): SimCall['auth'] {
     const authorization = header(req, 'authorization');

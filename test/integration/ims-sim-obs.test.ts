@@ -183,6 +183,12 @@ describe('OBS buckets', () => {
     expect((await obs('GET', '/any-bucket', { query: { location: '' } })).text).toContain(`>${SIM_DEFAULTS.region}<`);
   });
 
+  it('serves a bucket whose name starts like an IMS version path', async () => {
+    sim.addObject({ bucket: 'v10', key: 'a.raw', size: 3 });
+    expect((await obs('HEAD', '/v10/a.raw')).status).toBe(200);
+    expect(sim.calls().map((c) => c.service)).toEqual(['obs']);
+  });
+
   it('refuses a bucket named like an IP address through the control API', async () => {
     expect((await control('/_sim/buckets', { name: '192.168.1.10' })).status).toBe(400);
   });
