@@ -133,7 +133,7 @@ process.stdout.write(
     `  Mattermost token      ${s.LOCAL_MATTERMOST_TOKEN ?? '(none; set LOCAL_MATTERMOST_TOKEN to try Mattermost commands)'}`,
     `  Tenants               ${[LOCAL_TENANT, ...extraTenants.map((t) => t.id)].join(', ')}${s.LOCAL_TENANTS_FILE ? `   (besides local: ${resolve(s.LOCAL_TENANTS_FILE)})` : ''}`,
     `  Credentials           ${credentialsNote}`,
-    `  IMS                   ${stack.simUrl ? `simulator at ${stack.simUrl} (jobs take ${s.SIM_JOB_SECONDS} s)` : 'the real IMS from your IMS_* settings'}`,
+    `  IMS                   ${stack.simUrl ? `simulator at ${stack.simUrl} (jobs take ${s.SIM_JOB_SECONDS} s; OBS path-style on the same origin; state in ${join(dataDir, 'ims-sim')})` : 'the real IMS from your IMS_* settings'}`,
     `  DynamoDB (dynalite)   ${stack.services.dynamoEndpoint}   (table ${stack.services.tableName}, data in ${join(dataDir, 'dynamodb')})`,
     `  SQS (fauxqs)          ${stack.services.sqsEndpoint}   (queue ${stack.services.queueUrl}, DLQ ${stack.services.dlqUrl})`,
     `  Poller                every ${s.POLL_INTERVAL_SECONDS} s`,
