@@ -1,6 +1,6 @@
 // The simulator's OBS over real sockets: SigV4 checked (AWS SDK and hand-signed requests), buckets with
 // region and storage class, objects written by exports, and a state directory that survives a restart.
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator } from '../../local/ims-sim/server.js';
+import { NodeSha256 } from '../helpers/node-sha256.js';
 
 const JOB_MS = 10_000;
 const P = SIM_DEFAULTS.projectId;
@@ -18,22 +19,6 @@ const EMPTY = createHash('sha256').digest('hex');
 
 let clock = Date.now();
 let sim: ImsSimulator;
-
-const bytes = (d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
-  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-/** The hash the SDK's signer asks for (HMAC when given a secret), from node:crypto. */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.h.digest());
-  }
-}
 
 const s3 = (sk: string = SIM_DEFAULTS.sk) =>
   new S3Client({
@@ -53,7 +38,7 @@ async function obs(method: 'GET' | 'HEAD', path: string, opts: { query?: Record<
     credentials: { accessKeyId: SIM_DEFAULTS.ak, secretAccessKey: opts.sk ?? SIM_DEFAULTS.sk },
     region: SIM_DEFAULTS.region,
     service: 's3',
-    sha256: Sha256,
+    sha256: NodeSha256,
     uriEscapePath: false,
   });
   const signed = await signer.sign({

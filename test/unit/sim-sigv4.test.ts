@@ -1,28 +1,12 @@
 // The simulator's SigV4 check against AWS's published example and against the signer of the AWS SDK.
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { verifyAwsV4 } from '../../local/ims-sim/sigv4.js';
+import { NodeSha256 } from '../helpers/node-sha256.js';
 
 const AK = 'AKIAIOSFODNN7EXAMPLE';
 const SK = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const secretFor = (ak: string) => (ak === AK ? SK : undefined);
-const bytes = (d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
-  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-
-/** The hash the SDK's signer asks for (HMAC when given a secret), from node:crypto. */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.h.digest());
-  }
-}
 
 const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
@@ -61,7 +45,7 @@ describe('the simulator SigV4 check', () => {
   });
 
   it("accepts what the AWS SDK's signer makes of a path with spaces and a query with a bare key", async () => {
-    const signer = new SignatureV4({ credentials: { accessKeyId: AK, secretAccessKey: SK }, region: 'eu-de', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: true });
+    const signer = new SignatureV4({ credentials: { accessKeyId: AK, secretAccessKey: SK }, region: 'eu-de', service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: true });
     const signed = await signer.sign({
       method: 'GET',
       protocol: 'http:',
