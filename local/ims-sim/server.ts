@@ -264,14 +264,25 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     if (options.stateDir === undefined || statePath === undefined) return;
     mkdirSync(options.stateDir, { recursive: true });
     if (!existsSync(statePath)) return;
-    const state = storedState.parse(JSON.parse(readFileSync(statePath, 'utf8')));
+    let state: z.infer<typeof storedState>;
+    try {
+      state = storedState.parse(JSON.parse(readFileSync(statePath, 'utf8')));
+    } catch (err) {
+      // Never start on half a memory: say which file to move away.
+      throw new Error(`${statePath} is not a simulator state file (${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}); move it away to start afresh`);
+    }
     for (const job of state.jobs) jobs.set(job.id, job);
     for (const image of state.images) images.set(String(image.attrs.id), image);
     for (const [token, grant] of state.tokens) tokens.set(token, grant);
     for (const bucket of state.buckets) buckets.set(bucket.name, bucket);
     for (const object of state.objects) objects.set(objectId(object.bucket, object.key), object);
   }
-  load();
+  let loadFailure: Error | undefined;
+  try {
+    load();
+  } catch (err) {
+    loadFailure = err as Error;
+  }
   seed();
 
   const viewOf = (image: SimImage) => imageView(image, image.jobId ? jobs.get(image.jobId) : undefined, now(), jobMs);
@@ -854,6 +865,7 @@ export function startImsSimulator(options: SimOptions = {}): Promise<ImsSimulato
     handle(req, res).catch(() => send(res, imsError('IMG.0061', 500), req.method ?? 'GET'));
   });
 
+  if (loadFailure) return Promise.reject(loadFailure);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {

@@ -1,7 +1,7 @@
 // The simulator's OBS over real sockets: SigV4 checked (AWS SDK and hand-signed requests), buckets with
 // region and storage class, objects written by exports, and a state directory that survives a restart.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetBucketLocationCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -240,6 +240,16 @@ describe('jobs IMS no longer knows', () => {
 describe('the state directory', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ims-sim-state-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses to start on a state file it cannot read, naming the file', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'ims-sim-broken-'));
+    try {
+      writeFileSync(join(broken, 'state.json'), '{"version":1,"jobs":');
+      await expect(startImsSimulator({ stateDir: broken })).rejects.toThrow(join(broken, 'state.json'));
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
 
   it('remembers jobs, images, buckets, objects and tokens across a restart, and the jobs run on by the clock', async () => {
     let now = Date.now();
