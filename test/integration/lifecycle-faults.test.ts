@@ -3,9 +3,9 @@
 // queue deliveries, and a webhook receiver that is down. Each test checks the terminal state, one
 // delivery per webhook event id, and from the simulator's calls log that no import or capture
 // reached IMS twice.
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWorkerHandler } from '../../handlers/worker.js';
 import { sqsClient } from '../../lib/aws.js';
 import { createImsClient, type ImsClient } from '../../lib/ims/client.js';
@@ -146,6 +146,12 @@ function lookupsOf(name: string) {
 }
 
 const sqs = () => sqsClient({ endpoint: p.services.sqsEndpoint, region: p.services.region });
+
+// Tests count the messages of a batch: a re-enqueue an earlier test left behind (its visibility
+// timeout is 2 s) must not join the next test's batch.
+beforeEach(async () => {
+  await sqs().send(new PurgeQueueCommand({ QueueUrl: p.services.queueUrl }));
+});
 
 async function sendRaw(body: unknown): Promise<void> {
   await sqs().send(new SendMessageCommand({ QueueUrl: p.services.queueUrl, MessageBody: JSON.stringify(body) }));
