@@ -17,9 +17,11 @@ import {
 } from '../requests/problems.js';
 import { publicRecord, type RequestKind, type StoredRequest } from '../requests/record.js';
 import { idempotencyKey, listQuery, parseRequest, requestErrorMap, validationErrors } from '../requests/schemas.js';
+import type { DeliveryLog } from '../store/deliveries.js';
 import type { RateLimiter } from '../store/rate-limit.js';
 import type { RequestStore } from '../store/requests.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
+import { DELIVERY_ROUTES } from './deliveries.js';
 import { bearerToken, header, json, jsonBody } from './http.js';
 
 export interface ApiDeps {
@@ -33,6 +35,8 @@ export interface ApiDeps {
   cancel: (record: StoredRequest, at: Date) => Promise<{ ok: true; record: StoredRequest } | { ok: false; status: StoredRequest['status']; reason: string }>;
   /** Slash commands: the Slack signing secret and this container's replay cache. */
   chat: ChatSettings;
+  /** The delivery log, read by GET /v1/requests/{id}/deliveries. */
+  deliveries: Pick<DeliveryLog, 'list'>;
 }
 
 type Route = (event: APIGatewayProxyEventV2, tenant: Tenant, deps: ApiDeps, instance: string, params: string[]) => Promise<HttpResult>;
@@ -119,6 +123,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', path: /^\/v1\/requests\/(req_[A-Za-z0-9]+)$/, auth: true, run: getRequest },
   { method: 'DELETE', path: /^\/v1\/requests\/(req_[A-Za-z0-9]+)$/, auth: true, run: cancelRequest },
   { method: 'GET', path: /^\/v1\/requests$/, auth: true, run: listRequests },
+  ...DELIVERY_ROUTES,
   { method: 'GET', path: /^\/v1\/openapi\.json$/, auth: false, run: async () => json(200, openApiDocument()) },
   { method: 'GET', path: /^\/v1\/health$/, auth: false, run: async () => json(200, { status: 'ok' }) },
   { method: 'POST', path: /^\/v1\/chatops\/slack$/, auth: false, run: handleSlashCommand },

@@ -65,7 +65,7 @@ export async function notifyChat(record: StoredRequest, tenant: Tenant, deps: Ch
 
 /** notifyChat bound to a container's agent, in the shape the worker and poller call; they pass their own clock's time. */
 export function createChatNotifier(deps: Omit<ChatNotifyDeps, 'now'>): {
-  notify(record: StoredRequest, tenant: Tenant, at: Date): Promise<ChatNotifyResult>;
+  notify(record: StoredRequest, tenant: Tenant, at: Date, onAttempt?: PostDeps['onAttempt']): Promise<ChatNotifyResult>;
 } {
-  return { notify: (record, tenant, at) => notifyChat(record, tenant, { ...deps, now: () => at }) };
+  return { notify: (record, tenant, at, onAttempt) => notifyChat(record, tenant, { ...deps, now: () => at, ...(onAttempt ? { onAttempt } : {}) }) };
 }

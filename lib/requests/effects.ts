@@ -4,9 +4,11 @@ import type { Agent } from 'undici';
 import { chatAfterNotify } from '../chatops/notify.js';
 import { logger, redactUrl } from '../log.js';
 import type { IntakeQueue } from '../queue/intake.js';
+import { chatMessageId, recordAttempts, type DeliveryLog } from '../store/deliveries.js';
 import type { RequestStore } from '../store/requests.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
-import { deliverWebhook } from '../webhooks/deliver.js';
+import { deliverWebhook, type PostDeps } from '../webhooks/deliver.js';
+import { webhookEvent } from '../webhooks/event.js';
 import { recordRequest, type Placement } from './intake.js';
 import type { Effect, LifecycleTimings } from './lifecycle.js';
 import { publicRecord, type StoredRequest } from './record.js';
@@ -14,7 +16,7 @@ import { transition } from './transition.js';
 
 export interface ChatNotifier {
   /** Posts the completion message; says whether the command's response_url was used. */
-  notify(record: StoredRequest, tenant: Tenant, at: Date): Promise<{ ok: boolean; usedResponseUrl: boolean }>;
+  notify(record: StoredRequest, tenant: Tenant, at: Date, onAttempt?: PostDeps['onAttempt']): Promise<{ ok: boolean; usedResponseUrl: boolean }>;
 }
 
 export interface EffectDeps {
@@ -26,6 +28,8 @@ export interface EffectDeps {
   chat: ChatNotifier | null;
   timings: LifecycleTimings;
   now: () => Date;
+  /** Where each webhook and chat POST is logged (GET /v1/requests/{id}/deliveries); null logs none. */
+  deliveries?: DeliveryLog | null;
 }
 
 /** The message the worker takes from the intake queue for a stored request. */
@@ -52,7 +56,7 @@ async function sendWebhook(record: StoredRequest, eventId: string, deps: EffectD
   }
   const result = await deliverWebhook(
     { url, secrets: tenant.webhook_secrets, eventId, record: publicRecord(record), at: new Date(record.completed_at ?? record.updated_at) },
-    { agent: deps.webhookAgent, now: deps.now },
+    { agent: deps.webhookAgent, now: deps.now, onAttempt: recordAttempts(deps.deliveries, record.id, { eventId, type: webhookEvent(publicRecord(record), new Date()).type }) },
   );
   const message = result.ok ? undefined : `${result.kind}${'status' in result && result.status ? ` ${result.status}` : ''}: ${result.message}`;
   if (!result.ok) logger.warn('webhook delivery failed', { requestId: record.id, eventId, target: redactUrl(url), reason: message });
@@ -93,7 +97,7 @@ async function createChildExport(record: StoredRequest, effect: Extract<Effect, 
 async function notifyChat(record: StoredRequest, deps: EffectDeps): Promise<void> {
   const tenant = deps.tenants.byId(record.tenant);
   if (!deps.chat || !tenant || !record.internal.chat) return;
-  const sent = await deps.chat.notify(record, tenant, deps.now());
+  const sent = await deps.chat.notify(record, tenant, deps.now(), recordAttempts(deps.deliveries, record.id, { eventId: chatMessageId(record.id, record.status), type: 'chat' }));
   if (!sent.usedResponseUrl) return;
   // Slack allows five uses of a response_url: count them, best effort (a lost count only means a fallback later).
   const current = await deps.store.get(record.id);

@@ -78,6 +78,8 @@ export type LifecycleEvent = { at: Date } & (
     }
   | { type: 'deadline-passed' }
   | { type: 'webhook-result'; ok: boolean; message?: string }
+  /** POST /v1/requests/{id}/redeliver: the outcome event once more, same webhook-id, due now. */
+  | { type: 'redeliver' }
   | { type: 'cancel' }
   | { type: 'child-created'; childId: string }
 );
@@ -124,6 +126,8 @@ export function decide(record: StoredRequest, event: LifecycleEvent, settings: L
       return deadlinePassed(record, event, settings);
     case 'webhook-result':
       return webhookResult(record, event, settings);
+    case 'redeliver':
+      return redeliver(record, event);
     case 'cancel':
       return cancel(record, event);
     case 'child-created':
@@ -437,6 +441,25 @@ function webhookResult(record: StoredRequest, event: Event<'webhook-result'>, se
     updated_at: event.at.toISOString(),
     next_check_at: nextAt,
     internal: { ...record.internal, lease_until: null, webhook_next_at: nextAt },
+  });
+}
+
+/**
+ * A redelivery makes the webhook `pending` and due at once; the sweep that sends it records its
+ * `webhook-result` as for any attempt (delivered, or failed again once no retry is left).
+ */
+function redeliver(record: StoredRequest, event: Event<'redeliver'>): Decision {
+  if (STAGE[record.status] < 3) return reject(record, 'not-allowed', `a ${record.status} request has no outcome to deliver yet`);
+  if (record.webhook.status === 'none' || record.internal.webhook_event_id === null) {
+    return reject(record, 'not-allowed', 'the request has no webhook to deliver');
+  }
+  const at = event.at.toISOString();
+  return accept({
+    ...record,
+    webhook: { ...record.webhook, status: 'pending' },
+    updated_at: at,
+    next_check_at: at,
+    internal: { ...record.internal, webhook_next_at: at },
   });
 }
 

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../config.js';
 import { createIntakeQueue } from '../queue/intake.js';
 import { cancelRequest } from '../requests/cancel.js';
 import { createRateLimiter } from '../store/rate-limit.js';
+import { createDeliveryLog } from '../store/deliveries.js';
 import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
 import { once } from './once.js';
@@ -22,6 +23,7 @@ export function buildApiDeps(cfg: Config): ApiDeps {
     placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
     now: () => new Date(),
     cancel: (record, at) => cancelRequest(store, record, at),
+    deliveries: createDeliveryLog({ client: db, tableName: cfg.tableName }),
     chat: { slackSigningSecret: cfg.slackSigningSecret ?? null, replays: createReplayGuard(), allowLoopback: cfg.allowLoopbackWebhooks },
   };
 }

@@ -9,6 +9,7 @@ import { createIntakeQueue } from '../queue/intake.js';
 import type { EffectDeps } from '../requests/effects.js';
 import type { PollerDeps } from '../requests/sweep.js';
 import type { WorkerDeps } from '../requests/worker.js';
+import { createDeliveryLog } from '../store/deliveries.js';
 import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
 import { createGuardedAgent } from '../webhooks/guard.js';
@@ -28,6 +29,7 @@ function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof cre
     chat: createChatNotifier({ agent: webhookAgent, allowLoopback: cfg.allowLoopbackWebhooks }),
     timings: cfg.timings,
     now,
+    deliveries: createDeliveryLog({ client: db, tableName: cfg.tableName }),
     ims: createImsClient(cfg.ims),
   };
 }

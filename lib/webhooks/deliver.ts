@@ -18,6 +18,15 @@ export interface PostDeps {
   /** Whole exchange: connect, headers and the capped body read. */
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** Told of every POST made (the delivery log); awaited, and expected never to throw. */
+  onAttempt?: (attempt: PostAttempt) => Promise<void>;
+}
+
+export interface PostAttempt {
+  url: string;
+  result: DeliveryResult;
+  startedAt: Date;
+  durationMs: number;
 }
 
 export interface PostRequest {
@@ -85,7 +94,14 @@ async function discardBody(body: Dispatcher.ResponseData['body'], maxBytes: numb
 }
 
 /** One POST; no redirect is followed (a 3xx is a failed delivery); only 2xx counts. */
-export async function postSigned(
+export async function postSigned(request: PostRequest, deps: PostDeps): Promise<DeliveryResult> {
+  const startedAt = new Date();
+  const result = await postOnce(request, deps);
+  await deps.onAttempt?.({ url: request.url, result, startedAt, durationMs: Date.now() - startedAt.getTime() });
+  return result;
+}
+
+async function postOnce(
   { url, body, headers }: PostRequest,
   { agent, timeoutMs = 10_000, maxResponseBytes = 4096 }: PostDeps,
 ): Promise<DeliveryResult> {

@@ -141,6 +141,11 @@ const TABLE: Row[] = [
     expect: { queued: 'not-allowed', submitting: 'not-allowed', running: 'not-allowed', succeeded: 'ok', failed: 'ok', cancelled: 'not-allowed' },
   },
   {
+    name: 'redeliver',
+    event: { type: 'redeliver', at: at(11 * MINUTE) },
+    expect: { queued: 'not-allowed', submitting: 'not-allowed', running: 'not-allowed', succeeded: 'ok', failed: 'ok', cancelled: 'not-allowed' },
+  },
+  {
     name: 'cancel',
     event: { type: 'cancel', at: LATER },
     expect: { queued: 'ok', submitting: 'not-allowed', running: 'not-allowed', succeeded: 'not-allowed', failed: 'not-allowed', cancelled: 'duplicate' },
