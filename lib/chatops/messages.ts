@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { TERMINAL_STATUSES, type RequestKind, type RequestStatus, type StoredRequest } from '../requests/record.js';
 import type { FieldError } from '../requests/schemas.js';
+import type { DeliveryAttempt } from '../store/deliveries.js';
 import { COMMAND_USAGE, type CommandError, type CommandName } from './commands.js';
 
 export const chatPlatform = z.enum(['slack', 'mattermost']);
@@ -301,9 +302,19 @@ export function completionMessage(record: StoredRequest, platform: ChatPlatform)
   return render(card, platform, 'in_channel', `${KIND_LABEL[record.kind]} ${record.id} ${record.status}${error}`);
 }
 
-/** The answer to `status <id>`. */
-export function statusReply(record: StoredRequest, platform: ChatPlatform): ChatMessage {
-  return render(requestCard(record, FORMATS[platform]), platform, 'ephemeral', `${KIND_LABEL[record.kind]} ${record.id}: ${statusWords(record)}`);
+/** The answer to `status <id>`, with the request's last webhook or chat delivery attempt if it had one. */
+export function statusReply(record: StoredRequest, platform: ChatPlatform, lastDelivery: DeliveryAttempt | null = null): ChatMessage {
+  const f = FORMATS[platform];
+  const card = requestCard(record, f);
+  if (lastDelivery) card.fields.push({ label: 'Last delivery', value: deliveryWords(lastDelivery, f) });
+  return render(card, platform, 'ephemeral', `${KIND_LABEL[record.kind]} ${record.id}: ${statusWords(record)}`);
+}
+
+/** e.g. "webhook attempt 2 to https://hooks.example: HTTP 204 at 2026-…Z" (only the origin is ever kept). */
+function deliveryWords(d: DeliveryAttempt, f: Format): string {
+  const what = d.type === 'chat' ? 'chat message' : 'webhook';
+  const outcome = d.error === null ? `HTTP ${d.status_code ?? '?'}` : d.error;
+  return f.text(`${what} attempt ${d.attempt} to ${d.url_origin}: ${outcome} at ${d.at}`);
 }
 
 /** The acknowledgment of a new request, within Slack's 3 seconds. */

@@ -112,7 +112,8 @@ async function statusOf(ctx: Context, id: string): Promise<HttpResult> {
   }
   // Another tenant's request is indistinguishable from one that does not exist.
   if (!found || found.tenant !== ctx.tenant.id) return reply(noticeReply(ctx.platform, (f) => `No request ${f.code(id)}.`));
-  return reply(statusReply(found, ctx.platform));
+  const lastDelivery = (await ctx.deps.deliveries.list(found.id).catch(() => [])).at(-1) ?? null;
+  return reply(statusReply(found, ctx.platform, lastDelivery));
 }
 
 async function listOf(ctx: Context, slash: string): Promise<HttpResult> {

@@ -2,6 +2,7 @@
 // so that it cannot drift from what intake validates.
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
+import { deliveryList } from '../store/deliveries.js';
 import { requestRecord } from './record.js';
 import { PROBLEM_CONTENT_TYPE, problemDetails } from './problems.js';
 import {
@@ -132,6 +133,38 @@ function buildDocument(): OpenApiDocument {
             404: problems[404],
             409: problems[409],
             429: problems[429],
+            500: problems[500],
+          },
+        },
+      },
+      '/v1/requests/{id}/deliveries': {
+        get: {
+          operationId: 'listDeliveries',
+          tags: ['requests'],
+          summary: 'Every webhook and chat delivery attempt of a request, oldest first (the latest 50)',
+          requestParams: { path: requestIdParam },
+          responses: {
+            200: { description: 'The attempts; `event_id` is the `webhook-id` sent, `url_origin` the target without path or query.', content: json(deliveryList) },
+            401: problems[401],
+            404: problems[404],
+            500: problems[500],
+          },
+        },
+      },
+      '/v1/requests/{id}/redeliver': {
+        post: {
+          operationId: 'redeliverRequest',
+          tags: ['requests'],
+          summary: 'Send the outcome event of an ended request again, with the same webhook-id',
+          description:
+            'The webhook becomes `pending` and due at once; the next sweep (within seconds) delivers it and records the result: ' +
+            '`delivered`, or back to `failed` when no retry is left. The attempt appears in the deliveries.',
+          requestParams: { path: requestIdParam },
+          responses: {
+            202: recordResponse('Accepted: the record, its webhook now `pending`.'),
+            401: problems[401],
+            404: problems[404],
+            409: problemResponse('NotRedeliverable', 'The request has not ended yet, or has no webhook (cancelled, or no callback URL) (type .../problems/conflict).'),
             500: problems[500],
           },
         },

@@ -278,6 +278,14 @@ describe('replies to commands', () => {
     expect(slackText(message)).toContain('Export running, 40 %');
   });
 
+  it('shows the last delivery in a status reply, and nothing about deliveries when there was none', () => {
+    const last = { event_id: 'msg_1', type: 'image.export.succeeded', attempt: 2, at: '2026-03-01T10:05:00.000Z', url_origin: 'https://hooks.example', status_code: 503, error: 'receiver answered HTTP 503', duration_ms: 12 };
+    const message = statusReply(record({}), 'slack', last);
+    expectValidSlack(message);
+    expect(slackText(message)).toContain('webhook attempt 2 to https://hooks.example: receiver answered HTTP 503');
+    expect(slackText(statusReply(record({}), 'slack'))).not.toContain('Last delivery');
+  });
+
   it('lists requests in one section and says when there are none', () => {
     const many = Array.from({ length: 10 }, (_, i) => record({ id: `req_01J9ZC5K7Q3T8V6W2X4Y0A1B${String(i).padStart(2, '0')}`, params: { image_id: IMAGE, bucket_url: `ims-image:${'x'.repeat(900)}.qcow2`, file_format: 'qcow2' } }));
     const message = listReply(many, 'slack', '/ims');
