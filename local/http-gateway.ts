@@ -111,6 +111,8 @@ export async function startHttpGateway(options: {
   host?: string;
   functionName?: string;
   onError?: (error: unknown) => void;
+  /** Paths that serverless.yml routes to another function (the status page); the rest go to `handler`. */
+  routes?: { matches: (path: string) => boolean; handler: HttpHandler; functionName: string }[];
 }): Promise<LocalGateway> {
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -120,7 +122,9 @@ export async function startHttpGateway(options: {
           res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
           return;
         }
-        const result = await options.handler(gatewayEvent(req, body), lambdaContext(options.functionName ?? 'intake'));
+        const event = gatewayEvent(req, body);
+        const route = options.routes?.find((r) => r.matches(event.rawPath));
+        const result = await (route?.handler ?? options.handler)(event, lambdaContext(route?.functionName ?? options.functionName ?? 'intake'));
         send(res, result);
       } catch (error) {
         // What API Gateway answers when the function itself fails.

@@ -3,11 +3,13 @@
 // the same settings object the cloud reads from its environment.
 import { join } from 'node:path';
 import { createIntakeHandler } from '../handlers/intake.js';
+import { handler as pageHandler } from '../handlers/page.js';
 import { createPollerHandler } from '../handlers/poller.js';
 import { createWorkerHandler } from '../handlers/worker.js';
 import { sqsClient } from '../lib/aws.js';
 import { parseConfig } from '../lib/config.js';
 import { logger } from '../lib/log.js';
+import { isPagePath } from '../lib/page/serve.js';
 import { buildApiDeps, buildPollerDeps, buildWorkerDeps, once } from '../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret, type Tenant } from '../lib/tenants.js';
 import { startHttpGateway, type LocalGateway } from './http-gateway.js';
@@ -155,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.port ?? 0,
       functionName: 'intake',
       onError: reportError('intake'),
+      routes: [{ matches: isPagePath, handler: pageHandler, functionName: 'page' }],
     });
     stoppers.push(gateway.close);
 

@@ -5,10 +5,12 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import type { Context, SQSEvent } from 'aws-lambda';
 import { request } from 'undici';
 import { createIntakeHandler } from '../../handlers/intake.js';
+import { handler as pageHandler } from '../../handlers/page.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
 import type { ApiDeps } from '../../lib/api/routes.js';
 import { sqsClient } from '../../lib/aws.js';
 import { parseConfig, type Config } from '../../lib/config.js';
+import { isPagePath } from '../../lib/page/serve.js';
 import { createImsClient } from '../../lib/ims/client.js';
 import type { RequestRecord } from '../../lib/requests/record.js';
 import { sweepOnce, type PollerDeps, type SweepReport } from '../../lib/requests/sweep.js';
@@ -130,7 +132,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const worker = adjust({ ...buildWorkerDeps(cfg), timings, ...clocked() }, 'worker', cfg);
   const poller = adjust({ ...buildPollerDeps(cfg), timings, ...clocked() }, 'poller', cfg);
   const apiDeps = (options.adjustApi ?? ((d: ApiDeps) => d))({ ...buildApiDeps(cfg), ...(clock ? { now: clock } : {}) }, cfg);
-  const gateway = await startHttpGateway({ handler: createIntakeHandler(() => apiDeps) });
+  const gateway = await startHttpGateway({ handler: createIntakeHandler(() => apiDeps), routes: [{ matches: isPagePath, handler: pageHandler, functionName: 'page' }] });
   const workerHandler = createWorkerHandler(() => worker);
   const sqs = sqsClient({ endpoint: services.sqsEndpoint, region: services.region });
 

@@ -160,7 +160,7 @@ describe('serverless package', () => {
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
   });
 
-  it('routes every path of the API, chatops included, to the intake function', () => {
+  it('routes every path of the API, chatops included, to the intake function, and the status page (GET / and its assets) to the page function', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual(
       [
@@ -170,9 +170,13 @@ describe('serverless package', () => {
         'GET /v1/requests',
         'GET /v1/requests/{id}',
         'DELETE /v1/requests/{id}',
+        'GET /v1/requests/{id}/deliveries',
+        'POST /v1/requests/{id}/redeliver',
         'GET /v1/openapi.json',
         'GET /v1/health',
         'POST /v1/chatops/slack',
+        'GET /',
+        'GET /assets/{path+}',
       ].sort(),
     );
   });
@@ -320,7 +324,7 @@ describe('serverless package', () => {
   });
 
   it('gives each function its own role, whose statements name their resources rather than `*`', () => {
-    for (const fn of ['Intake', 'Worker', 'Poller']) {
+    for (const fn of ['Intake', 'Worker', 'Poller', 'Page']) {
       expect(resource(`${fn}LambdaFunction`).Properties.Role).toEqual({ 'Fn::GetAtt': [`${fn}Role`, 'Arn'] });
     }
     const statements = [
@@ -369,7 +373,7 @@ describe('serverless package', () => {
 
   it('zips each function as one ESM bundle exporting its handler, without the local stack or tests', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
-    expect(functions.map(([id]) => id).sort()).toEqual(['IntakeLambdaFunction', 'PollerLambdaFunction', 'WorkerLambdaFunction']);
+    expect(functions.map(([id]) => id).sort()).toEqual(['IntakeLambdaFunction', 'PageLambdaFunction', 'PollerLambdaFunction', 'WorkerLambdaFunction']);
     for (const [, fn] of functions) {
       const handler = fn.Properties.Handler as string;
       const key = (fn.Properties.Code as { S3Key: string }).S3Key;
