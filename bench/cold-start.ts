@@ -1,6 +1,7 @@
 // Bench 4: what each Lambda bundles is its cold start. Each handler is bundled the way
-// serverless.yml's esbuild settings do, next to one bundle of the whole service (all three
-// handlers: what a function would load if it imported every composition root), and each bundle
+// serverless.yml's esbuild settings do, next to one bundle of the whole service (all four
+// handlers: what a function would load if it imported every composition root), and of intake as it
+// would be if it served the status page itself (the page has its own function), and each bundle
 // is imported in fresh Node processes: bundle size and median import time, side by side.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ const BUNDLE_OPTIONS = {
   logLevel: 'silent',
 } as const;
 
-const HANDLERS = ['intake', 'worker', 'poller'] as const;
+const HANDLERS = ['intake', 'worker', 'poller', 'page'] as const;
 
 /** Importing `file` in a fresh process (module loading and top-level code; no invocation): time, and resident memory after. */
 function importOnce(file: string): { ms: number; rss: number } {
@@ -45,6 +46,10 @@ export async function benchColdStart(runs: number, log: (line: string) => void):
     const whole = join(dir, 'whole-service.ts');
     writeFileSync(whole, HANDLERS.map((h) => `export { handler as ${h} } from ${JSON.stringify(join(root, 'handlers', `${h}.ts`))};`).join('\n'));
     entries.push(['whole service', whole]);
+    // What intake would bundle if it served the status page itself rather than the page function.
+    const intakeWithPage = join(dir, 'intake-with-page.ts');
+    writeFileSync(intakeWithPage, `export { handler } from ${JSON.stringify(join(root, 'handlers', 'intake.ts'))};\nexport { servePage } from ${JSON.stringify(join(root, 'lib', 'page', 'serve.ts'))};`);
+    entries.splice(1, 0, ['intake, if it served the page too', intakeWithPage]);
 
     const bundles = [];
     for (const [name, entry] of entries) {

@@ -29,8 +29,10 @@ per second. **Intake throughput** sends the same \`POST /v1/exports\` requests t
 invoked directly with API Gateway events and through the local HTTP gateway over loopback sockets
 (both against dynalite and fauxqs, 8 in flight): the ratio is the share of a local request's cost that
 is HTTP and event translation rather than the handler's own work. **Cold start** bundles each
-handler with serverless.yml's esbuild settings, and one bundle of the whole service (all three
-handlers), and imports each in fresh Node processes: each function loads only what it runs.
+handler with serverless.yml's esbuild settings, and one bundle of the whole service (all four
+handlers), and imports each in fresh Node processes: each function loads only what it runs. The
+row "intake, if it served the page too" is what the status page would add to intake's cold start
+without its own function.
 `;
 
 function log(line: string): void {
