@@ -409,6 +409,21 @@ describe('from a slash command to the completion message, through worker, IMS si
     expect(message).toMatchObject({ response_type: 'in_channel', text: `Export ${id} succeeded` });
   });
 
+  it('logs the chat post among the request\'s deliveries, by origin only, and shows it as the last delivery in `status`', async () => {
+    const id = await command(`export ${SIM_DEFAULTS.images.exportable} ims-exports:chat/logged.qcow2`);
+    await completionOf(id);
+    const items = (await p.worker.deliveries?.list(id)) ?? [];
+    const chat = items.filter((d) => d.type === 'chat');
+    expect(chat).toEqual([
+      expect.objectContaining({ event_id: expect.stringMatching(/^chat_/), attempt: 1, url_origin: new URL(receiverUrl).origin, status_code: 200, error: null }),
+    ]);
+    expect(JSON.stringify(items)).not.toContain(RESPONSE_TOKEN);
+    const body = slashForm(`status ${id}`);
+    const reply = JSON.stringify((await post(body, signed(body), p.gateway)).json);
+    expect(reply).toContain('Last delivery');
+    expect(reply).toContain(`attempt ${items.at(-1)?.attempt} to ${items.at(-1)?.url_origin}`);
+  });
+
   it('posts a failed IMS job with its error code and reason', async () => {
     const id = await command(`export ${SIM_DEFAULTS.images.exportable} sim-fail-bucket:chat/x.qcow2 vmdk`);
     const { message, record } = await completionOf(id);
