@@ -1,8 +1,8 @@
-// Submitting a claimed request to IMS, and reading a running one's job: IMS answers and
-// errors become lifecycle events, so every decision stays in the pure core.
+// Submitting a claimed request to IMS: IMS answers and errors become lifecycle events, so every
+// decision stays in the pure core.
 import type { ImsClient, ImsTarget } from '../ims/client.js';
 import { isImsError, type ImsError } from '../ims/errors.js';
-import { jobResult, type CaptureBody, type DataImportBody, type ExportBody, type ImsImage, type QuickImportBody, type SystemImportBody } from '../ims/schemas.js';
+import { type CaptureBody, type DataImportBody, type ExportBody, type ImsImage, type QuickImportBody, type SystemImportBody } from '../ims/schemas.js';
 import type { LifecycleEvent } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
 
@@ -124,39 +124,6 @@ export async function submitToIms(ims: ImsClient, record: StoredRequest, lookFir
     return { type: 'ims-accepted', at: now(), jobId: job.jobId };
   } catch (error) {
     if (isImsError(error)) return errorEvent(error, now());
-    throw error;
-  }
-}
-
-/**
- * What IMS says of a running request now: its job, or (when an earlier attempt's image was found
- * without its job) the image itself. Null when IMS could not be asked this time.
- */
-export async function observeJob(ims: ImsClient, record: StoredRequest, now: () => Date): Promise<LifecycleEvent | null> {
-  const target = imsTargetOf(record);
-  try {
-    if (record.ims_job_id) {
-      const job = await ims.getJob(target, record.ims_job_id);
-      return { type: 'job-status', at: now(), status: job.status, jobId: record.ims_job_id, progress: job.progress, ...jobResult(job) };
-    }
-    if (record.image_id) {
-      const image = await ims.getImage(target, record.image_id);
-      const status = image?.status;
-      if (status === 'active') return { type: 'job-status', at: now(), status: 'SUCCESS', imageId: record.image_id };
-      if (!image || status === 'killed' || status === 'deleted') {
-        return {
-          type: 'job-status',
-          at: now(),
-          status: 'FAIL',
-          errorCode: 'IMAGE_NOT_ACTIVE',
-          failReason: `image ${record.image_id} is ${status ?? 'gone'}`,
-        };
-      }
-      return { type: 'job-status', at: now(), status: 'RUNNING' };
-    }
-    return { type: 'deadline-passed', at: now() };
-  } catch (error) {
-    if (isImsError(error)) return null;
     throw error;
   }
 }

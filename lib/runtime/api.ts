@@ -1,6 +1,6 @@
 // What the intake function runs with, built once per container. It imports only what the API
 // needs (no IMS client, no outbound HTTP stack): what a function bundles is its cold start.
-import type { ApiDeps } from '../api/routes.js';
+import type { ApiDeps } from '../api/deps.js';
 import { dynamoDocumentClient, sqsClient } from '../aws.js';
 import { createReplayGuard } from '../chatops/verify.js';
 import { loadConfig, type Config } from '../config.js';
@@ -20,8 +20,9 @@ export function buildApiDeps(cfg: Config): ApiDeps {
     queue: createIntakeQueue({ client: sqsClient({ endpoint: cfg.sqsEndpoint, region: cfg.awsRegion }), queueUrl: cfg.intakeQueueUrl }),
     rateLimiter: createRateLimiter({ client: db, tableName: cfg.tableName }),
     placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
+    timings: cfg.timings,
     now: () => new Date(),
-    cancel: (record, at) => cancelRequest(store, record, at),
+    cancel: (record, at) => cancelRequest(store, record, at, cfg.timings),
     chat: { slackSigningSecret: cfg.slackSigningSecret ?? null, replays: createReplayGuard(), allowLoopback: cfg.allowLoopbackWebhooks },
   };
 }

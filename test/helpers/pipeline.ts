@@ -6,7 +6,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { request } from 'undici';
 import { createIntakeHandler } from '../../handlers/intake.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
-import type { ApiDeps } from '../../lib/api/routes.js';
+import type { ApiDeps } from '../../lib/api/deps.js';
 import { sqsClient } from '../../lib/aws.js';
 import { parseConfig, type Config } from '../../lib/config.js';
 import { createImsClient } from '../../lib/ims/client.js';

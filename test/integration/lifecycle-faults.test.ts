@@ -13,7 +13,7 @@ import type { IntakeQueue } from '../../lib/queue/intake.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../lib/requests/lifecycle.js';
 import type { RequestRecord, StoredRequest } from '../../lib/requests/record.js';
 import type { RequestStore } from '../../lib/store/requests.js';
-import { webhookEventId } from '../../lib/webhooks/event.js';
+import { webhookEventId } from '../../lib/requests/ids.js';
 import { lambdaContext } from '../../local/http-gateway.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { sqsRecord } from '../../local/sqs-runner.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { publicRecord, type RequestRecord } from '../../lib/requests/record.js';
-import { webhookEvent, webhookEventId, webhookEventPayload } from '../../lib/webhooks/event.js';
+import { webhookEventId } from '../../lib/requests/ids.js';
+import { webhookEvent, webhookEventPayload } from '../../lib/webhooks/event.js';
 import { storedRequestFixture } from '../helpers/records.js';
 
 /** A succeeded export, as callers see it. */
