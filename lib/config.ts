@@ -1,6 +1,6 @@
 // The service's settings: read from the environment and validated once, at cold start.
 // An invalid or missing setting fails with a message naming it (never its value).
-import { z } from 'zod';
+import * as z from 'zod';
 import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
 import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';

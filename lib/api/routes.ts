@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleSlashCommand } from '../chatops/slash.js';
 import { logger } from '../log.js';
 import { acceptRequest } from '../requests/accept.js';
-import { openApiDocument } from '../requests/openapi.js';
+import { openApiDocument } from './openapi.js';
 import {
   conflict,
   idempotencyKeyReused,
@@ -14,9 +14,10 @@ import {
   unauthorized,
   validationFailed,
   type HttpResult,
-} from '../requests/problems.js';
+} from './problems.js';
 import { publicRecord, type RequestKind, type StoredRequest } from '../requests/record.js';
-import { idempotencyKey, listQuery, requestErrorMap, validationErrors } from '../requests/schemas.js';
+import { idempotencyKey, requestErrorMap, validationErrors } from '../requests/schemas.js';
+import { listQuery } from './schemas.js';
 import type { Tenant } from '../tenants.js';
 import type { ApiDeps } from './deps.js';
 import { bearerToken, header, json, jsonBody } from './http.js';

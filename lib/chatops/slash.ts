@@ -10,8 +10,8 @@ import type { ApiDeps } from '../api/deps.js';
 import { MAX_BODY_BYTES, header, json, rawBody } from '../api/http.js';
 import { logger } from '../log.js';
 import { acceptRequest } from '../requests/accept.js';
-import { payloadTooLarge, problem, unauthorized, validationFailed, type HttpResult } from '../requests/problems.js';
-import type { SlashCommandForm } from '../requests/schemas.js';
+import { payloadTooLarge, problem, unauthorized, validationFailed, type HttpResult } from '../api/problems.js';
+import type { SlashCommandForm } from './schemas.js';
 import type { Tenant } from '../tenants.js';
 import { parseCommand, type ChatCommand } from './commands.js';
 import {

@@ -2,7 +2,7 @@
 // command token), and which tenant it acts for. Signatures are checked over the raw bytes,
 // before the form is parsed; nothing secret ever reaches an error or a log line.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { slashCommandForm, type SlashCommandForm } from '../requests/schemas.js';
+import { slashCommandForm, type SlashCommandForm } from './schemas.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
 import type { ChatPlatform } from './messages.js';
 

@@ -1,6 +1,6 @@
 // The request record (contract section 3): the one shape stored in DynamoDB, shown by the API
 // and sent in webhooks. Internal bookkeeping lives in `internal` and never leaves the service.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const requestKind = z.enum(['export', 'import', 'capture']);
 export type RequestKind = z.infer<typeof requestKind>;

@@ -2,7 +2,8 @@
 // decision stays in the pure core.
 import type { ImsClient, ImsTarget } from '../ims/client.js';
 import { isImsError, type ImsError } from '../ims/errors.js';
-import { type CaptureBody, type DataImportBody, type ExportBody, type ImsImage, type QuickImportBody, type SystemImportBody } from '../ims/schemas.js';
+import type { ImsImage } from '../ims/schemas.js';
+import { imsCallOf } from './ims-call.js';
 import type { LifecycleEvent } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
 
@@ -11,43 +12,6 @@ const RETRYABLE_REFUSALS = new Set(['IMG.0060']);
 
 /** Images created by an earlier attempt were created after the request; allow for clock skew. */
 const ORIGIN_SKEW_MS = 10 * 60_000;
-
-type Params = Record<string, unknown>;
-
-function pick(params: Params, keys: readonly string[]): Params {
-  return Object.fromEntries(keys.filter((k) => params[k] !== undefined).map((k) => [k, params[k]]));
-}
-
-const TAGGING = ['description', 'tags', 'image_tags'] as const;
-
-export type ImsCall =
-  | { op: 'export'; imageId: string; body: ExportBody }
-  | { op: 'import'; disk: 'system'; body: SystemImportBody }
-  | { op: 'import'; disk: 'data'; body: DataImportBody }
-  | { op: 'import'; disk: 'quick'; body: QuickImportBody }
-  | { op: 'capture'; body: CaptureBody };
-
-/** The IMS call a request makes; its params were validated at intake against the same rules. */
-export function imsCallFor(record: StoredRequest): ImsCall {
-  const p = record.params;
-  switch (record.kind) {
-    case 'export':
-      return { op: 'export', imageId: String(p.image_id), body: pick(p, ['bucket_url', 'file_format', 'is_quick_export']) as ExportBody };
-    case 'capture':
-      return { op: 'capture', body: pick(p, ['name', 'instance_id', 'max_ram', 'min_ram', ...TAGGING]) as CaptureBody };
-    case 'import': {
-      const common = ['name', 'image_url', 'min_disk', ...TAGGING];
-      if (p.quick === true) {
-        const body = pick(p, [...common, 'os_version', 'type', 'os_type']);
-        if (p.disk === 'data') body.type = 'DataImage';
-        return { op: 'import', disk: 'quick', body: body as QuickImportBody };
-      }
-      if (p.disk === 'data') return { op: 'import', disk: 'data', body: pick(p, [...common, 'os_type', 'cmk_id']) as DataImportBody };
-      const body = pick(p, [...common, 'os_version', 'is_config', 'is_config_init', 'cmk_id', 'type', 'max_ram', 'min_ram']);
-      return { op: 'import', disk: 'system', body: body as SystemImportBody };
-    }
-  }
-}
 
 export function imsTargetOf(record: StoredRequest): ImsTarget {
   return { region: record.region, projectId: record.project_id };
@@ -110,7 +74,7 @@ export async function submitToIms(ims: ImsClient, record: StoredRequest, lookFir
       const earlier = await findEarlierImage(ims, record);
       if (earlier) return { type: 'image-found', at: now(), imageId: earlier.id, active: earlier.status === 'active' };
     }
-    const call = imsCallFor(record);
+    const call = imsCallOf(record.kind, record.params);
     const job =
       call.op === 'export'
         ? await ims.exportImage(target, call.imageId, call.body)

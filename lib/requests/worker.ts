@@ -9,7 +9,8 @@ import { carryOut, type EffectDeps } from './effects.js';
 import { REQUEST_ID } from './ids.js';
 import { newRecord, paramsOf } from './intake.js';
 import type { StoredRequest } from './record.js';
-import { callbackUrl, clientRef, parseQueueMessage } from './schemas.js';
+import { parseQueueMessage } from './queue-message.js';
+import { callbackUrl, clientRef } from './schemas.js';
 import { submitToIms } from './submit.js';
 import { createDecided, transition } from './transition.js';
 

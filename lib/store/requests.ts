@@ -3,7 +3,7 @@
 // Data problems (corrupt item, bad cursor, invalid input) come back as StoreError values;
 // an unreachable or failing DynamoDB is thrown as StoreError kind 'unavailable' (retry the work).
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestInternal, requestKind, requestRecord, requestStatus, type StoredRequest } from '../requests/record.js';
 import {
   BY_TENANT_INDEX,

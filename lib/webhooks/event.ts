@@ -1,5 +1,5 @@
 // The completion event sent to callback URLs (contract section 6).
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestRecord, type RequestRecord, type RequestStatus } from '../requests/record.js';
 
 export const webhookOutcome = z.enum(['succeeded', 'failed']);
