@@ -61,8 +61,6 @@ export const lifecycleSettings = lifecycleTimings.extend({
 });
 export type LifecycleSettings = z.infer<typeof lifecycleSettings>;
 
-export const DEFAULT_LIFECYCLE_TIMINGS: LifecycleTimings = lifecycleTimings.parse({});
-
 export type ImsJobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
 
 /** What happened to a request; `at` is when, and the only time `decide` knows. */

@@ -43,7 +43,6 @@ export type ListOptions = z.input<typeof listOptions>;
 
 export type CreateOutcome = { created: true; record: StoredRequest } | { created: false; existing: StoredRequest };
 export type SaveOutcome = { saved: true; record: StoredRequest } | { saved: false; current: StoredRequest | null };
-export type ClaimOutcome = { claimed: true; record: StoredRequest } | { claimed: false; current: StoredRequest | null };
 /** Corrupt items are skipped and reported, so one bad item cannot block a listing or a sweep. */
 export type RequestPage = { items: StoredRequest[]; next_cursor: string | null; corrupt: StoreError[] };
 /** A due item that fails the record schema: what `setAside` needs to take it out of the due index. */
@@ -66,8 +65,6 @@ export interface RequestStore {
    * False when the item changed since it was read.
    */
   setAside(item: CorruptDueItem, at: Date): Promise<boolean | StoreError>;
-  /** Takes a lease: sets lease_until and moves next_check_at to leaseUntil, so a lapsed lease is due again. */
-  claim(id: string, expectedVersion: number, leaseUntil: Date): Promise<ClaimOutcome | StoreError>;
 }
 
 type Item = Record<string, unknown>;
@@ -140,38 +137,6 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
     if (written) return { saved: true, record: checked };
     const current = await get(checked.id);
     return current instanceof StoreError ? current : { saved: false, current };
-  }
-
-  async function claim(id: string, expectedVersion: number, leaseUntil: Date): Promise<ClaimOutcome | StoreError> {
-    const lease = leaseUntil.toISOString();
-    try {
-      const res = await send('UpdateItem', () =>
-        client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: requestPk(id), sk: REQUEST_SK },
-            UpdateExpression:
-              'SET #internal.#lease = :lease, #internal.#version = :next, next_check_at = :lease, due_pk = :due_pk, due_sk = :due_sk',
-            ConditionExpression: 'attribute_exists(pk) AND #internal.#version = :expected',
-            ExpressionAttributeNames: { '#internal': 'internal', '#lease': 'lease_until', '#version': 'version' },
-            ExpressionAttributeValues: {
-              ':lease': lease,
-              ':next': expectedVersion + 1,
-              ':expected': expectedVersion,
-              ':due_pk': dueShard(id),
-              ':due_sk': `${lease}#${id}`,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      const record = res.Attributes ? fromItem(res.Attributes) : new StoreError('corrupt-item', `claim of ${id} returned no item`);
-      return record instanceof StoreError ? record : { claimed: true, record };
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
-    const current = await get(id);
-    return current instanceof StoreError ? current : { claimed: false, current };
   }
 
   async function list(tenant: string, options: ListOptions = {}): Promise<RequestPage | StoreError> {
@@ -303,7 +268,7 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
     return found;
   }
 
-  return { create, get, list, save, due, claim, setAside };
+  return { create, get, list, save, due, setAside };
 }
 
 function validForWrite(stored: StoredRequest): StoredRequest | StoreError {

@@ -12,7 +12,9 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient, sqsClient } from '../../lib/aws.js';
 import type { ImsClient } from '../../lib/ims/client.js';
 import { IntakeQueueError, type IntakeQueue } from '../../lib/queue/intake.js';
-import { DEFAULT_LIFECYCLE_TIMINGS } from '../../lib/requests/lifecycle.js';
+import { lifecycleTimings } from '../../lib/requests/lifecycle.js';
+
+const DEFAULT_LIFECYCLE_TIMINGS = lifecycleTimings.parse({});
 import type { RequestRecord, StoredRequest } from '../../lib/requests/record.js';
 import { sweepOnce, type SweepReport } from '../../lib/requests/sweep.js';
 import { StoreError } from '../../lib/store/requests.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { responseUrlUsable, type ChatNotifyResult } from '../../lib/chatops/notify.js';
 import { checkChatUrl } from '../../lib/chatops/urls.js';
-import { decide, DEFAULT_LIFECYCLE_TIMINGS } from '../../lib/requests/lifecycle.js';
+import { decide, lifecycleTimings } from '../../lib/requests/lifecycle.js';
 import { storedRequestFixture } from '../helpers/records.js';
 
 const NOW = new Date('2026-03-01T10:10:00Z');
@@ -51,7 +51,7 @@ describe('response_url budget', () => {
     const base = storedRequestFixture({ id: 'req_chat', status: 'succeeded' });
     const record = { ...base, internal: { ...base.internal, chat: chat({ response_uses: 2 }) } };
     const usesAfter = (result: ChatNotifyResult) => {
-      const decision = decide(record, { type: 'chat-notified', at: NOW, usedResponseUrl: result.usedResponseUrl }, { ...DEFAULT_LIFECYCLE_TIMINGS, hasWebhookTarget: false });
+      const decision = decide(record, { type: 'chat-notified', at: NOW, usedResponseUrl: result.usedResponseUrl }, { ...lifecycleTimings.parse({}), hasWebhookTarget: false });
       return decision.ok ? decision.record.internal.chat?.response_uses : record.internal.chat.response_uses;
     };
     expect(usesAfter(posted)).toBe(3);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decide,
-  DEFAULT_LIFECYCLE_TIMINGS,
+  lifecycleTimings,
   pendingAnnouncements,
   pendingChildExport,
   waitedPastDeadline,
@@ -22,7 +22,7 @@ const T0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const iso = (ms: number) => at(ms).toISOString();
 
-const settings: LifecycleSettings = { ...DEFAULT_LIFECYCLE_TIMINGS, hasWebhookTarget: true };
+const settings: LifecycleSettings = { ...lifecycleTimings.parse({}), hasWebhookTarget: true };
 const noTarget: LifecycleSettings = { ...settings, hasWebhookTarget: false };
 
 const SOURCE_IMAGE = '1b9c7e5a-44f2-4a41-9d0e-0b6a2b1f6c11';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decide, DEFAULT_LIFECYCLE_TIMINGS, type LifecycleSettings } from '../../lib/requests/lifecycle.js';
+import { decide, lifecycleTimings, type LifecycleSettings } from '../../lib/requests/lifecycle.js';
 import type { StoredRequest } from '../../lib/requests/record.js';
 import { storedRequestFixture } from '../helpers/records.js';
 
 const MINUTE = 60_000;
-const settings: LifecycleSettings = { ...DEFAULT_LIFECYCLE_TIMINGS, sweepLeaseMs: MINUTE, hasWebhookTarget: true };
+const settings: LifecycleSettings = { ...lifecycleTimings.parse({}), sweepLeaseMs: MINUTE, hasWebhookTarget: true };
 const created = '2026-05-01T12:00:00.000Z';
 const after = (ms: number) => new Date(Date.parse(created) + ms);
 
