@@ -9,7 +9,7 @@ import { cancelRequest } from '../requests/cancel.js';
 import { createRateLimiter } from '../store/rate-limit.js';
 import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
-import { once } from './once.js';
+import { builtFromSettings } from './once.js';
 
 export function buildApiDeps(cfg: Config): ApiDeps {
   const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
@@ -27,4 +27,4 @@ export function buildApiDeps(cfg: Config): ApiDeps {
   };
 }
 
-export const apiDeps = once(async () => buildApiDeps(await loadConfig()));
+export const apiDeps = builtFromSettings(loadConfig, buildApiDeps);
