@@ -13,6 +13,8 @@ import {
   allDueShards,
   dueShard,
   dueUpperBound,
+  listCursor,
+  listStartKey,
   requestPk,
   sortableTime,
   tenantPk,
@@ -72,8 +74,6 @@ type Item = Record<string, unknown>;
 // Bounds one list call's reads when a selective filter matches little; the cursor resumes the walk.
 const MAX_LIST_QUERIES = 10;
 const FILTERED_PAGE_SIZE = 50;
-
-const cursorSchema = z.object({ t: z.string(), s: z.string(), i: z.string() });
 
 export function createRequestStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): RequestStore {
   async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -145,8 +145,8 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
     const { status, kind, limit, cursor } = parsed.data;
     let startKey: Item | undefined;
     if (cursor !== undefined) {
-      const decoded = decodeCursor(cursor, tenant);
-      if (decoded instanceof StoreError) return decoded;
+      const decoded = listStartKey(cursor, tenant);
+      if (decoded === null) return new StoreError('bad-cursor', 'cursor is not one this service issued for this tenant');
       startKey = decoded;
     }
 
@@ -203,7 +203,7 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
         break;
       }
     }
-    return { items, next_cursor: resumeKey ? encodeCursor(tenant, resumeKey) : null, corrupt };
+    return { items, next_cursor: resumeKey ? listCursor(tenant, resumeKey) : null, corrupt };
   }
 
   async function due(now: Date, limit: number): Promise<DueRequests> {
@@ -305,26 +305,6 @@ function fromItem(item: Item): StoredRequest | StoreError {
 
 function idOf(item: Item): string {
   return typeof item.pk === 'string' ? item.pk.slice('REQ#'.length) : '(unknown)';
-}
-
-function encodeCursor(tenant: string, key: Item): string {
-  const id = String(key.pk).slice('REQ#'.length);
-  return Buffer.from(JSON.stringify({ t: tenant, s: String(key.tenant_sk), i: id })).toString('base64url');
-}
-
-/** The query start key a cursor stands for; only ever inside the caller's own tenant partition. */
-function decodeCursor(cursor: string, tenant: string): Item | StoreError {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return new StoreError('bad-cursor', 'cursor is not one this service issued');
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success || parsed.data.t !== tenant || !parsed.data.s.endsWith(`#${parsed.data.i}`)) {
-    return new StoreError('bad-cursor', 'cursor is not one this service issued for this tenant');
-  }
-  return { pk: requestPk(parsed.data.i), sk: REQUEST_SK, tenant_pk: tenantPk(tenant), tenant_sk: parsed.data.s };
 }
 
 // Paths and zod's messages only: never the offending values, which may carry URLs with secrets.
