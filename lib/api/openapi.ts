@@ -1,4 +1,4 @@
-// The OpenAPI 3.1 document of the HTTP API (contract section 2), generated from the zod schemas
+// The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas
 // so that it cannot drift from what intake validates.
 import * as z from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';

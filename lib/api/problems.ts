@@ -1,4 +1,4 @@
-// RFC 9457 problem details for every error the HTTP API answers (contract section 2).
+// RFC 9457 problem details for every error the HTTP API answers (listed in the OpenAPI document).
 // `type` URIs are stable identifiers callers may switch on; they are documented, not fetched.
 import * as z from 'zod';
 import { fieldError, type FieldError } from '../requests/schemas.js';

@@ -34,7 +34,7 @@ export async function processIntakeMessage(body: string, messageId: string, deps
   return advance(record, deps);
 }
 
-/** The stored request a message stands for; direct messages (contract 4) are recorded first. */
+/** The stored request a message stands for; a producer's own message (queue-message.ts) is accepted first. */
 async function recordOf(body: string, messageId: string, deps: WorkerDeps): Promise<StoredRequest | null> {
   let json: unknown;
   try {

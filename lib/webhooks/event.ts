@@ -1,4 +1,4 @@
-// The completion event sent to callback URLs (contract section 6).
+// The completion event sent to callback URLs: its type, when the outcome happened, and the record as `data`.
 import * as z from 'zod';
 import { requestRecord, type RequestRecord, type RequestStatus } from '../requests/record.js';
 

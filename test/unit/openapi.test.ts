@@ -77,7 +77,7 @@ describe('the OpenAPI document', () => {
     });
   });
 
-  it('documents every error status of the contract as problem+json', () => {
+  it('documents every error status the API answers as problem+json', () => {
     const statuses = new Set(
       Object.values(paths).flatMap((item) => Object.values(item).flatMap((op) => Object.keys(op.responses).filter((s) => s >= '400'))),
     );

@@ -42,7 +42,7 @@ describe('webhookEvent', () => {
     expect(webhookEvent(finishedRecord({ kind, status }), at).type).toBe(type);
   });
 
-  it('carries the record and the outcome time in the contract shape', () => {
+  it('carries the record and the outcome time in the documented shape', () => {
     const record = finishedRecord({
       status: 'failed',
       error: { code: 'IMG.0070', message: 'The OBS object already exists.', source: 'ims' },
