@@ -68,22 +68,31 @@ const gap = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 600_000 }
 
 const timings = lifecycleTimings.parse({});
 
+/** Runs the events through decide from `initial`, each `wait` ms after the last; `visit` sees every decision. */
+function walk(initial: StoredRequest, steps: [Untimed, number][], visit: (record: StoredRequest, event: LifecycleEvent, decision: ReturnType<typeof decide>, settings: LifecycleSettings) => void): void {
+  let record = initial;
+  let now = T0;
+  for (const [untimed, wait] of steps) {
+    now += wait;
+    const e = { ...untimed, at: new Date(now) } as LifecycleEvent;
+    const settings: LifecycleSettings = { ...timings, hasWebhookTarget: record.internal.callback_url !== null };
+    const before = structuredClone(record);
+    const decision = decide(record, e, settings);
+    // decide is pure: the record it was given is left as it was.
+    expect(record).toEqual(before);
+    visit(record, e, decision, settings);
+    if (decision.ok) record = decision.record;
+  }
+}
+
 describe('decide, on any sequence of events', () => {
   it('never moves a record backwards, keeps a finished one finished, and leaves versions to the store', () => {
     fc.assert(
       fc.property(start, fc.array(fc.tuple(event, gap), { maxLength: 30 }), (initial, steps) => {
-        let record = initial;
-        let now = T0;
-        for (const [untimed, wait] of steps) {
-          now += wait;
-          const e = { ...untimed, at: new Date(now) } as LifecycleEvent;
-          const before = structuredClone(record);
-          const settings: LifecycleSettings = { ...timings, hasWebhookTarget: record.internal.callback_url !== null };
-          const decision = decide(record, e, settings);
-          expect(record).toEqual(before);
+        walk(initial, steps, (record, _event, decision) => {
           if (!decision.ok) {
             expect(decision.status).toBe(record.status);
-            continue;
+            return;
           }
           const next = decision.record;
           // Only a submission that never took goes back a step: submitting → queued, to be submitted again.
@@ -101,8 +110,7 @@ describe('decide, on any sequence of events', () => {
             expect(decision.effects.some((x) => x.type === 'send-webhook')).toBe(false);
           }
           expect(() => requestRecord.parse(next)).not.toThrow();
-          record = next;
-        }
+        });
       }),
       { numRuns: 400 },
     );
@@ -111,21 +119,14 @@ describe('decide, on any sequence of events', () => {
   it('never announces an outcome twice when the event that reached it comes again', () => {
     fc.assert(
       fc.property(start, fc.array(fc.tuple(event, gap), { maxLength: 20 }), (initial, steps) => {
-        let record = initial;
-        let now = T0;
-        for (const [untimed, wait] of steps) {
-          now += wait;
-          const e = { ...untimed, at: new Date(now) } as LifecycleEvent;
-          const settings: LifecycleSettings = { ...timings, hasWebhookTarget: record.internal.callback_url !== null };
-          const first = decide(record, e, settings);
-          if (!first.ok) continue;
-          const again = decide(first.record, e, settings);
-          // A repeat of a terminal outcome never announces it a second time.
+        walk(initial, steps, (record, event, first, settings) => {
+          if (!first.ok) return;
+          const again = decide(first.record, event, settings);
+          // A repeat of the event that reached a terminal outcome never announces it a second time.
           if (again.ok && TERMINAL.has(first.record.status) && first.record.status !== record.status) {
             expect(again.effects.filter((x) => x.type === 'send-webhook' || x.type === 'notify-chat')).toEqual([]);
           }
-          record = first.record;
-        }
+        });
       }),
       { numRuns: 200 },
     );
