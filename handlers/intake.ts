@@ -3,9 +3,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { apiHeaders, problemOnError } from '../lib/api/middleware.js';
-import { routeApiEvent, type ApiDeps } from '../lib/api/routes.js';
+import type { ApiDeps } from '../lib/api/deps.js';
+import { routeApiEvent } from '../lib/api/routes.js';
 import { logger } from '../lib/log.js';
-import type { HttpResult } from '../lib/requests/problems.js';
+import type { HttpResult } from '../lib/api/problems.js';
 import { apiDeps } from '../lib/runtime/api.js';
 
 export function createIntakeHandler(deps: () => ApiDeps | Promise<ApiDeps>) {

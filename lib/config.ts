@@ -1,7 +1,8 @@
 // The service's settings: read from the environment and validated once, at cold start.
 // An invalid or missing setting fails with a message naming it (never its value).
-import { z } from 'zod';
+import * as z from 'zod';
 import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
+import { logger } from './log.js';
 import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';
 
@@ -137,7 +138,7 @@ const secretsDocument = z.object(Object.fromEntries(SECRET_SETTINGS.map((k) => [
 
 /**
  * The environment with the secrets merged in: in the cloud they live in one SecureString
- * parameter (`SECRETS_PARAMETER`, a JSON object of SECRET_SETTINGS), read once at cold start.
+ * parameter (`SECRETS_PARAMETER`, a JSON object of SECRET_SETTINGS).
  */
 export async function resolveSecrets(
   env: Record<string, string | undefined>,
@@ -158,18 +159,53 @@ export async function resolveSecrets(
   return { ...env, ...secrets.data };
 }
 
-let cached: Promise<Config> | undefined;
+/** How long a read of the secrets parameter is kept: a rotated secret is in use within this time, without a redeploy. */
+export const SECRETS_MAX_AGE_SECONDS = 300;
 
-/** The process's settings, parsed on first use and kept for the life of the container. */
-export function loadConfig(readParameter: (name: string) => Promise<string> = readSsmParameter): Promise<Config> {
-  cached ??= resolveSecrets(process.env, readParameter).then(parseConfig);
-  return cached;
+/**
+ * The settings as of now, for each invocation to call. Without SECRETS_PARAMETER they are parsed
+ * once. With it, the parameter is read again once its cached value is older than its max age; an
+ * unchanged document gives back the very same Config (so what was built from it is kept), a
+ * changed one a new Config. A failed read is never kept: the next call tries again, and meanwhile
+ * the last good settings serve (before any, the call fails and the next one retries).
+ */
+export function createConfigLoader(
+  env: Record<string, string | undefined>,
+  readParameter: (name: string) => Promise<string>,
+): () => Promise<Config> {
+  let last: { document: string | null; config: Config } | undefined;
+  let reading: Promise<Config> | undefined;
+  const read = async (): Promise<Config> => {
+    const name = env.SECRETS_PARAMETER;
+    if (!name) return last?.config ?? (last = { document: null, config: parseConfig(env) }).config;
+    let document: string;
+    try {
+      document = await readParameter(name);
+    } catch (error) {
+      if (!last) throw error;
+      logger.warn('secrets parameter not read; the last settings stay in use until a later read', { parameter: name, error: (error as Error).name });
+      return last.config;
+    }
+    if (last?.document === document) return last.config;
+    const config = parseConfig(await resolveSecrets(env, async () => document));
+    last = { document, config };
+    return config;
+  };
+  return () => {
+    // Concurrent invocations of one container share one read.
+    reading ??= read().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
 }
 
+/** The process's settings (see createConfigLoader); the SSM client is loaded only where SECRETS_PARAMETER is set. */
+export const loadConfig = createConfigLoader(process.env, readSsmParameter);
+
 async function readSsmParameter(name: string): Promise<string> {
-  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-  const out = await new SSMClient({}).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-  const value = out.Parameter?.Value;
+  const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
+  const value = await getParameter(name, { decrypt: true, maxAge: SECRETS_MAX_AGE_SECONDS });
   if (!value) throw new Error('has no value');
   return value;
 }

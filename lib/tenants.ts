@@ -1,7 +1,7 @@
 // Tenants and their API keys. Keys are stored only as SHA-256 hashes; a presented key is
 // hashed and compared in constant time against every stored hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256');
 

@@ -1,34 +1,26 @@
 // GET /v1/requests/{id}/deliveries and POST /v1/requests/{id}/redeliver: what happened to a
 // request's webhook and chat deliveries, and the outcome event sent once more.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { DEFAULT_LIFECYCLE_TIMINGS } from '../requests/lifecycle.js';
-import { conflict, notFound, type HttpResult } from '../requests/problems.js';
-import { publicRecord, type StoredRequest } from '../requests/record.js';
+import { publicRecord } from '../requests/record.js';
 import { transition } from '../requests/transition.js';
 import type { Tenant } from '../tenants.js';
+import { ownRecord, type ApiDeps } from './deps.js';
 import { json } from './http.js';
-import type { ApiDeps } from './routes.js';
+import { conflict, notFound, type HttpResult } from './problems.js';
 
 type DeliveryRoute = (event: APIGatewayProxyEventV2, tenant: Tenant, deps: ApiDeps, instance: string, params: string[]) => Promise<HttpResult>;
 
-async function tenantRecord(deps: ApiDeps, tenant: Tenant, id: string): Promise<StoredRequest | null> {
-  const found = await deps.store.get(id);
-  if (found instanceof Error) throw found;
-  // Another tenant's request is indistinguishable from one that does not exist.
-  return found && found.tenant === tenant.id ? found : null;
-}
-
 const listDeliveries: DeliveryRoute = async (_event, tenant, deps, instance, [id]) => {
-  const record = await tenantRecord(deps, tenant, id ?? '');
+  const record = await ownRecord(deps, tenant, id ?? '');
   if (!record) return notFound(`No request ${id}.`, { instance });
   return json(200, { items: await deps.deliveries.list(record.id) });
 };
 
 /** 202: the outcome event is due at once with its webhook-id; the poller's next sweep sends it. */
 const redeliver: DeliveryRoute = async (_event, tenant, deps, instance, [id]) => {
-  const record = await tenantRecord(deps, tenant, id ?? '');
+  const record = await ownRecord(deps, tenant, id ?? '');
   if (!record) return notFound(`No request ${id}.`, { instance });
-  const decision = await transition(deps.store, record, { type: 'redeliver', at: deps.now() }, DEFAULT_LIFECYCLE_TIMINGS);
+  const decision = await transition(deps.store, record, { type: 'redeliver', at: deps.now() }, deps.timings);
   if (!decision.ok) return conflict(`Request ${record.id} cannot be redelivered: ${decision.detail}.`, { instance });
   return json(202, publicRecord(decision.record), { location: `/v1/requests/${record.id}/deliveries` });
 };

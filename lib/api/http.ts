@@ -1,7 +1,7 @@
 // Reading API Gateway HTTP API (payload 2.0) events: headers arrive lower-cased, bodies may be
 // base64-encoded, query strings have their own field.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { malformedJson, payloadTooLarge, unsupportedMediaType, type HttpResult } from '../requests/problems.js';
+import { malformedJson, payloadTooLarge, unsupportedMediaType, type HttpResult } from './problems.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 

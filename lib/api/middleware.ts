@@ -2,7 +2,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../log.js';
-import { internalError, type HttpResult } from '../requests/problems.js';
+import { internalError, type HttpResult } from './problems.js';
 
 /** Any uncaught error becomes a 500 problem naming only the request id; the error itself goes to the log. */
 export function problemOnError(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> {

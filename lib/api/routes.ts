@@ -1,10 +1,10 @@
-// The HTTP API of contract section 2, as functions from an API Gateway event to a result.
+// The HTTP API (routes and answers as the OpenAPI document describes them), as functions from an
+// API Gateway event to a result.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { handleSlashCommand, type ChatSettings } from '../chatops/slash.js';
+import { handleSlashCommand } from '../chatops/slash.js';
 import { logger } from '../log.js';
-import type { IntakeQueue } from '../queue/intake.js';
-import { recordRequest, type Placement } from '../requests/intake.js';
-import { openApiDocument } from '../requests/openapi.js';
+import { acceptRequest } from '../requests/accept.js';
+import { openApiDocument } from './openapi.js';
 import {
   conflict,
   idempotencyKeyReused,
@@ -14,30 +14,14 @@ import {
   unauthorized,
   validationFailed,
   type HttpResult,
-} from '../requests/problems.js';
+} from './problems.js';
 import { publicRecord, type RequestKind, type StoredRequest } from '../requests/record.js';
-import { idempotencyKey, listQuery, parseRequest, requestErrorMap, validationErrors } from '../requests/schemas.js';
-import type { DeliveryLog } from '../store/deliveries.js';
-import type { RateLimiter } from '../store/rate-limit.js';
-import type { RequestStore } from '../store/requests.js';
-import type { Tenant, TenantDirectory } from '../tenants.js';
+import { idempotencyKey, requestErrorMap, validationErrors } from '../requests/schemas.js';
+import { listQuery } from './schemas.js';
+import type { Tenant } from '../tenants.js';
+import { ownRecord, type ApiDeps } from './deps.js';
 import { DELIVERY_ROUTES } from './deliveries.js';
 import { bearerToken, header, json, jsonBody } from './http.js';
-
-export interface ApiDeps {
-  tenants: TenantDirectory;
-  store: RequestStore;
-  queue: IntakeQueue;
-  rateLimiter: RateLimiter;
-  placement: Placement;
-  now: () => Date;
-  /** Cancels a queued request; anything else is refused (IMS has no cancel). */
-  cancel: (record: StoredRequest, at: Date) => Promise<{ ok: true; record: StoredRequest } | { ok: false; status: StoredRequest['status']; reason: string }>;
-  /** Slash commands: the Slack signing secret and this container's replay cache. */
-  chat: ChatSettings;
-  /** The delivery log, read by GET /v1/requests/{id}/deliveries. */
-  deliveries: Pick<DeliveryLog, 'list'>;
-}
 
 type Route = (event: APIGatewayProxyEventV2, tenant: Tenant, deps: ApiDeps, instance: string, params: string[]) => Promise<HttpResult>;
 
@@ -52,17 +36,12 @@ const createRequest: Route = async (event, tenant, deps, instance, [collection])
   }
   const body = jsonBody(event, instance);
   if (!body.ok) return body.result;
-  const parsed = parseRequest(kind, body.value);
-  if (!parsed.ok) return validationFailed(parsed.errors, { instance });
-
-  const rate = await deps.rateLimiter.take(tenant.id, tenant.requests_per_minute, deps.now());
-  if (!rate.allowed) return rateLimited(rate.retryAfterSeconds, { instance });
-
-  const outcome = await recordRequest(
-    { tenant, kind, request: parsed.request as Record<string, unknown>, idempotencyKey: key?.data ?? null },
-    { store: deps.store, placement: deps.placement, now: deps.now },
-  );
+  const outcome = await acceptRequest(tenant, kind, body.value, { via: 'http', idempotencyKey: key?.data ?? null }, deps);
   switch (outcome.outcome) {
+    case 'invalid':
+      return validationFailed(outcome.errors, { instance });
+    case 'rate-limited':
+      return rateLimited(outcome.retryAfterSeconds, { instance });
     case 'no-project':
       return validationFailed([{ path: 'project_id', message: `is required: no default project for region ${outcome.region}` }], { instance });
     case 'unavailable':
@@ -72,22 +51,10 @@ const createRequest: Route = async (event, tenant, deps, instance, [collection])
       return idempotencyKeyReused({ instance });
     case 'replayed':
       return json(200, publicRecord(outcome.record), { location: `/v1/requests/${outcome.record.id}` });
-    case 'created': {
-      const sent = await deps.queue.send({ request_id: outcome.record.id }).catch((error: unknown) => error as Error);
-      // The record is stored: if the message is lost, the poller re-enqueues queued records after a minute.
-      if (sent instanceof Error) logger.warn('intake queue send failed; the poller will re-enqueue', { requestId: outcome.record.id, error: sent.message });
-      logger.info('request accepted', { requestId: outcome.record.id, kind, tenant: tenant.id });
+    case 'created':
       return json(202, publicRecord(outcome.record), { location: `/v1/requests/${outcome.record.id}` });
-    }
   }
 };
-
-async function ownRecord(deps: ApiDeps, tenant: Tenant, id: string): Promise<StoredRequest | null> {
-  const found = await deps.store.get(id);
-  if (found instanceof Error) throw found;
-  // Another tenant's request is indistinguishable from one that does not exist.
-  return found && found.tenant === tenant.id ? found : null;
-}
 
 const getRequest: Route = async (_event, tenant, deps, instance, [id]) => {
   const record = await ownRecord(deps, tenant, id ?? '');

@@ -1,4 +1,4 @@
-// Slash-command text → what to do (contract section 5). Pure: the request a command makes is
+// Slash-command text → what to do (the commands `help` lists). Pure: the request a command makes is
 // validated by the same schemas as the HTTP API, so chat and HTTP refuse the same requests.
 import { OS_VERSIONS, exportFileFormat } from '../ims/fields.js';
 import { REQUEST_ID } from '../requests/ids.js';

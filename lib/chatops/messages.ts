@@ -1,7 +1,7 @@
 // Chat messages about requests, for Slack (Block Kit) and Mattermost (text + attachments, its
 // Slack-compatible format: Mattermost does not render `blocks`). Pure; every message fits the
 // platform's documented limits, whatever the record holds.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TERMINAL_STATUSES, type RequestKind, type RequestStatus, type StoredRequest } from '../requests/record.js';
 import type { FieldError } from '../requests/schemas.js';
 import type { DeliveryAttempt } from '../store/deliveries.js';

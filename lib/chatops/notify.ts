@@ -31,13 +31,7 @@ export function responseUrlUsable(chat: RequestInternal['chat'], now: Date): cha
   return chat.response_uses < RESPONSE_URL_MAX_USES && now.getTime() < Date.parse(chat.expires_at);
 }
 
-/** The record's chat state after a notification: one more response_url use if one was made (even a failed post counts). */
-export function chatAfterNotify(chat: RequestInternal['chat'], usedResponseUrl: boolean): RequestInternal['chat'] {
-  if (!chat || !usedResponseUrl) return chat;
-  return { ...chat, response_uses: chat.response_uses + 1 };
-}
-
-/** Posts the completion message of a finished record; the result says where it went (see chatAfterNotify). */
+/** Posts the completion message of a finished record; the result says where it went (a response_url use is counted by the `chat-notified` event). */
 export async function notifyChat(record: StoredRequest, tenant: Tenant, deps: ChatNotifyDeps): Promise<ChatNotifyResult> {
   const failures: { target: ChatTarget; message: string }[] = [];
   let usedResponseUrl = false;

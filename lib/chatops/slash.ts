@@ -1,18 +1,17 @@
 // POST /v1/chatops/slack: one slash command, answered at once (Slack gives 3 seconds). Requests are
-// created through recordRequest like the HTTP API's; the outcome is posted later by notifyChat.
+// accepted through acceptRequest like the HTTP API's; the outcome is posted later by notifyChat.
 //
 // Answers: a failed signature, a stale or future timestamp, a replay and a wrong Mattermost token
 // are 401 problems (no chat message: we cannot tell who is asking). Everything from a verified
 // sender is 200 with an ephemeral message, including an unmapped workspace and usage errors,
 // because Slack and Mattermost show only a 200's body to the user.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { ApiDeps } from '../api/routes.js';
+import type { ApiDeps } from '../api/deps.js';
 import { MAX_BODY_BYTES, header, json, rawBody } from '../api/http.js';
 import { logger } from '../log.js';
-import { recordRequest } from '../requests/intake.js';
-import { payloadTooLarge, problem, unauthorized, validationFailed, type HttpResult } from '../requests/problems.js';
-import type { StoredRequest } from '../requests/record.js';
-import type { SlashCommandForm } from '../requests/schemas.js';
+import { acceptRequest } from '../requests/accept.js';
+import { payloadTooLarge, problem, unauthorized, validationFailed, type HttpResult } from '../api/problems.js';
+import type { SlashCommandForm } from './schemas.js';
 import type { Tenant } from '../tenants.js';
 import { parseCommand, type ChatCommand } from './commands.js';
 import {
@@ -26,15 +25,7 @@ import {
   type ChatPlatform,
 } from './messages.js';
 import { RESPONSE_URL_LIFETIME_MS, checkChatUrl } from './urls.js';
-import { authenticateSlashCommand, type ReplayGuard } from './verify.js';
-
-/** What the chat route needs beyond the API's deps; built once per container. */
-export interface ChatSettings {
-  slackSigningSecret: string | null;
-  replays: ReplayGuard;
-  /** Local development: response URLs on localhost are kept. */
-  allowLoopback: boolean;
-}
+import { authenticateSlashCommand } from './verify.js';
 
 const LIST_SIZE = 10;
 
@@ -137,24 +128,22 @@ function keptResponseUrl(ctx: Context): string | null {
 
 async function create(ctx: Context, command: Extract<ChatCommand, { action: 'create' }>, slash: string): Promise<HttpResult> {
   const { deps, tenant, platform } = ctx;
-  const now = deps.now();
-  const rate = await deps.rateLimiter.take(tenant.id, tenant.requests_per_minute, now);
-  if (!rate.allowed) {
-    const wait = Math.max(1, Math.ceil(rate.retryAfterSeconds ?? 60));
-    return reply(noticeReply(platform, () => `Too many requests for this workspace; try again in ${wait} s.`));
-  }
   const responseUrl = keptResponseUrl(ctx);
-  const outcome = await recordRequest(
-    {
-      tenant,
-      kind: command.kind,
-      request: command.request,
-      idempotencyKey: ctx.idempotencyKey,
-      chat: { response_url: responseUrl, expires_at: responseUrl ? new Date(now.getTime() + RESPONSE_URL_LIFETIME_MS).toISOString() : null },
-    },
-    { store: deps.store, placement: deps.placement, now: deps.now },
+  const expiresAt = responseUrl ? new Date(deps.now().getTime() + RESPONSE_URL_LIFETIME_MS).toISOString() : null;
+  const outcome = await acceptRequest(
+    tenant,
+    command.kind,
+    command.request,
+    { via: 'chat', platform, idempotencyKey: ctx.idempotencyKey, chat: { response_url: responseUrl, expires_at: expiresAt } },
+    deps,
   );
   switch (outcome.outcome) {
+    case 'invalid':
+      return reply(commandErrorReply({ kind: 'invalid', command: command.kind, errors: outcome.errors, suggestions: [] }, platform, slash));
+    case 'rate-limited': {
+      const wait = Math.max(1, Math.ceil(outcome.retryAfterSeconds));
+      return reply(noticeReply(platform, () => `Too many requests for this workspace; try again in ${wait} s.`));
+    }
     case 'no-project':
       return reply(noticeReply(platform, (f) => `No IMS project is configured for region ${f.code(outcome.region)}; ask the operators.`));
     case 'unavailable':
@@ -166,14 +155,6 @@ async function create(ctx: Context, command: Extract<ChatCommand, { action: 'cre
       logger.warn('slash command refused: already recorded', { requestId: outcome.record.id, platform });
       return platform === 'slack' ? unauthorized({ instance: ctx.instance }) : reply(acceptedReply(outcome.record, platform, slash));
     case 'created':
-      await enqueue(deps, outcome.record);
-      logger.info('request accepted', { requestId: outcome.record.id, kind: command.kind, tenant: tenant.id, via: platform });
       return reply(acceptedReply(outcome.record, platform, slash));
   }
-}
-
-async function enqueue(deps: ApiDeps, record: StoredRequest): Promise<void> {
-  const sent = await deps.queue.send({ request_id: record.id }).catch((error: unknown) => error as Error);
-  // The record is stored: if the message is lost, the poller re-enqueues queued records after a minute.
-  if (sent instanceof Error) logger.warn('intake queue send failed; the poller will re-enqueue', { requestId: record.id, error: sent.message });
 }

@@ -2,7 +2,7 @@
 // command token), and which tenant it acts for. Signatures are checked over the raw bytes,
 // before the form is parsed; nothing secret ever reaches an error or a log line.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { slashCommandForm, type SlashCommandForm } from '../requests/schemas.js';
+import { slashCommandForm, type SlashCommandForm } from './schemas.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
 import type { ChatPlatform } from './messages.js';
 
@@ -39,6 +39,14 @@ export function verifySlackSignature(input: {
 }
 
 /** Signatures seen in this container; an entry lives as long as its timestamp is acceptable. */
+/** What the chat route needs beyond the API's deps; built once per container. */
+export interface ChatSettings {
+  slackSigningSecret: string | null;
+  replays: ReplayGuard;
+  /** Local development: response URLs on localhost are kept. */
+  allowLoopback: boolean;
+}
+
 export interface ReplayGuard {
   /** True the first time a signature is offered (and remembers it); false for a replay. */
   firstSight(signature: string, timestampSeconds: number, now: Date): boolean;

@@ -1,6 +1,6 @@
 // Field rules of IMS (ims-api.md, image_attributes.rst, image_tag_format.rst), written once.
 // The IMS client's body schemas and the intake request schemas are both built from these.
-import { z } from 'zod';
+import * as z from 'zod';
 import { OS_VERSIONS } from './os-versions.js';
 
 export { OS_VERSIONS };

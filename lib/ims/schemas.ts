@@ -1,6 +1,6 @@
 // The bodies the IMS client sends and the answers it reads, built from the field rules in fields.ts.
 // Bodies are strict (a typo is refused before IMS sees it); answers are lenient (IMS adds fields).
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   architecture,
   cmkId,

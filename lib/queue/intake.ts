@@ -1,10 +1,9 @@
-// The intake queue as the rest of the code needs it: send a JSON message, extend a message's visibility.
+// The intake queue as the rest of the code needs it: send a JSON message.
 // A body that cannot be sent comes back as an IntakeQueueError value; a failing SQS is thrown as kind 'unavailable'.
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 export const MAX_DELAY_SECONDS = 900;
-export const MAX_VISIBILITY_SECONDS = 43_200;
 
 export type IntakeQueueErrorKind = 'too-large' | 'not-json' | 'unavailable';
 
@@ -22,8 +21,6 @@ export class IntakeQueueError extends Error {
 export interface IntakeQueue {
   /** Sends `body` as JSON; delaySeconds is capped at SQS's 900 s. */
   send(body: unknown, options?: { delaySeconds?: number }): Promise<{ messageId: string } | IntakeQueueError>;
-  /** Sets how long a received message stays hidden (0 makes it visible again at once). */
-  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
 }
 
 export function createIntakeQueue({ client, queueUrl }: { client: SQSClient; queueUrl: string }): IntakeQueue {
@@ -47,19 +44,7 @@ export function createIntakeQueue({ client, queueUrl }: { client: SQSClient; que
     return { messageId: res.MessageId };
   }
 
-  async function changeVisibility(receiptHandle: string, seconds: number): Promise<void> {
-    await callSqs('ChangeMessageVisibility', () =>
-      client.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrl,
-          ReceiptHandle: receiptHandle,
-          VisibilityTimeout: clampSeconds(seconds, MAX_VISIBILITY_SECONDS),
-        }),
-      ),
-    );
-  }
-
-  return { send, changeVisibility };
+  return { send };
 }
 
 function toJson(body: unknown): string | null {

@@ -1,5 +1,5 @@
 // When the poller asks IMS about a running job again: pure arithmetic on the job's age, no clock.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const checkBackoff = z
   .object({
@@ -27,16 +27,4 @@ export function nextCheckDelayMs(jobAgeMs: number, backoff: CheckBackoff = DEFAU
 /** The ISO time `delayMs` after `from`, as records store their times. */
 export function dueAt(from: Date, delayMs: number): string {
   return new Date(from.getTime() + delayMs).toISOString();
-}
-
-/** The ISO time of the next status query of a job that started at `jobStartedAt`, asked at `now`. */
-export function nextCheckAt(jobStartedAt: Date, now: Date, backoff: CheckBackoff = DEFAULT_CHECK_BACKOFF): string {
-  return dueAt(now, nextCheckDelayMs(now.getTime() - jobStartedAt.getTime(), backoff));
-}
-
-/** Whether a record's `next_check_at` has come; null means nothing is ever due. */
-export function isDue(nextCheckAtIso: string | null, now: Date): boolean {
-  if (nextCheckAtIso === null) return false;
-  const due = Date.parse(nextCheckAtIso);
-  return !Number.isNaN(due) && due <= now.getTime();
 }

@@ -1,5 +1,5 @@
 // DELETE /v1/requests/{id}: only a request that has not reached IMS can be cancelled (IMS has no cancel).
-import { DEFAULT_LIFECYCLE_TIMINGS } from './lifecycle.js';
+import type { LifecycleTimings } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
 import { transition, type TransitionStore } from './transition.js';
 
@@ -7,8 +7,9 @@ export async function cancelRequest(
   store: TransitionStore,
   record: StoredRequest,
   at: Date,
+  timings: LifecycleTimings,
 ): Promise<{ ok: true; record: StoredRequest } | { ok: false; status: StoredRequest['status']; reason: string }> {
-  const decision = await transition(store, record, { type: 'cancel', at }, DEFAULT_LIFECYCLE_TIMINGS);
+  const decision = await transition(store, record, { type: 'cancel', at }, timings);
   if (decision.ok) return { ok: true, record: decision.record };
   // The worker may have claimed it meanwhile: answer with the status it has now, not the one we read.
   const latest = await store.get(record.id);

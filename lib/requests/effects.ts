@@ -1,7 +1,6 @@
 // Carrying out what the lifecycle core asked for once a record is stored: re-enqueue, deliver
 // the webhook, create a capture's export child, tell the chat. Shared by worker and poller.
 import type { Agent } from 'undici';
-import { chatAfterNotify } from '../chatops/notify.js';
 import { logger, redactUrl } from '../log.js';
 import type { IntakeQueue } from '../queue/intake.js';
 import { chatMessageId, recordAttempts, type DeliveryLog } from '../store/deliveries.js';
@@ -9,6 +8,7 @@ import type { RequestStore } from '../store/requests.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
 import { deliverWebhook, type PostDeps } from '../webhooks/deliver.js';
 import { webhookEvent } from '../webhooks/event.js';
+import { enqueue } from './accept.js';
 import { recordRequest, type Placement } from './intake.js';
 import type { Effect, LifecycleTimings } from './lifecycle.js';
 import { publicRecord, type StoredRequest } from './record.js';
@@ -30,21 +30,6 @@ export interface EffectDeps {
   now: () => Date;
   /** Where each webhook and chat POST is logged (GET /v1/requests/{id}/deliveries); null logs none. */
   deliveries?: DeliveryLog | null;
-}
-
-/** The message the worker takes from the intake queue for a stored request. */
-export function intakeMessage(requestId: string): { request_id: string } {
-  return { request_id: requestId };
-}
-
-export async function enqueue(deps: Pick<EffectDeps, 'queue'>, requestId: string, delaySeconds = 0): Promise<boolean> {
-  const sent = await deps.queue.send(intakeMessage(requestId), { delaySeconds }).catch((e: unknown) => e as Error);
-  if (sent instanceof Error) {
-    // The record is stored with a next check: the poller enqueues it again if this message is lost.
-    logger.warn('intake queue send failed', { requestId, error: sent.message });
-    return false;
-  }
-  return true;
 }
 
 async function sendWebhook(record: StoredRequest, eventId: string, deps: EffectDeps): Promise<void> {
@@ -84,7 +69,7 @@ async function createChildExport(record: StoredRequest, effect: Extract<Effect, 
   const chat = record.internal.chat ? { response_url: record.internal.chat.response_url, expires_at: record.internal.chat.expires_at } : null;
   const child = await recordRequest(
     { tenant, kind: 'export', request, idempotencyKey: effect.idempotencyKey, parentId: record.id, chat },
-    { store: deps.store, placement: deps.placement, now: deps.now },
+    deps,
   );
   if (child.outcome === 'unavailable') throw child.error;
   if (child.outcome === 'no-project') throw new Error(`no project for region ${child.region}`);
@@ -99,10 +84,10 @@ async function notifyChat(record: StoredRequest, deps: EffectDeps): Promise<void
   if (!deps.chat || !tenant || !record.internal.chat) return;
   const sent = await deps.chat.notify(record, tenant, deps.now(), recordAttempts(deps.deliveries, record.id, { eventId: chatMessageId(record.id, record.status), type: 'chat' }));
   if (!sent.usedResponseUrl) return;
-  // Slack allows five uses of a response_url: count them, best effort (a lost count only means a fallback later).
-  const current = await deps.store.get(record.id);
-  if (!current || current instanceof Error || !current.internal.chat) return;
-  await deps.store.save({ ...current, internal: { ...current.internal, chat: chatAfterNotify(current.internal.chat, sent.usedResponseUrl) } }, current.internal.version);
+  // Counted best effort: a lost count only means a fallback to the chat webhook later.
+  await transition(deps.store, record, { type: 'chat-notified', at: deps.now(), usedResponseUrl: true }, deps.timings).catch((error: unknown) =>
+    logger.warn('response_url use not counted', { requestId: record.id, error: (error as Error).message }),
+  );
 }
 
 /** Carries out effects in order; a failure is logged and left to the poller's next sweep, which sees the record due. */

@@ -44,6 +44,12 @@ export function canonicalHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
 }
 
+/** A completion event's `webhook-id`: deterministic, so a recomputed id (after a crash or by a second poller) is the same. */
+export function webhookEventId(requestId: string, outcome: 'succeeded' | 'failed'): string {
+  const digest = createHash('sha256').update(`${requestId}\u0000${outcome}`).digest('hex');
+  return `msg_${digest.slice(0, 32)}`;
+}
+
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {

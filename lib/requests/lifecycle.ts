@@ -14,15 +14,22 @@
 // - A capture with `then_export` that succeeds first creates its export child
 //   (`create-child-export`, idempotent by its key); its webhook and chat message wait for
 //   `child-created`, so the capture's event carries `child_id` and the child sends its own
-//   `image.export.*` event with `parent_id`. Cancelled requests send no webhook (contract 6 has no type for them).
-import { z } from 'zod';
-import { webhookEventId } from '../webhooks/event.js';
-import { WEBHOOK_RETRY_DELAYS_MS } from '../webhooks/schedule.js';
+//   `image.export.*` event with `parent_id`. Cancelled requests send no webhook (there is no event type for them).
+// - Bookkeeping is an event too: a sweep taking a due record (`sweep-hold`), a queue message refused
+//   before it became a request (`refused-at-intake`), a use of a chat response_url (`chat-notified`).
+//   They leave `updated_at` alone: it dates the request's own progress, which the sweep's re-enqueue
+//   interval is measured from.
+import * as z from 'zod';
 import { checkBackoff, dueAt, nextCheckDelayMs } from './backoff.js';
-import { REQUEUE_AFTER_MS } from './intake.js';
+import { webhookEventId } from './ids.js';
 import type { RequestError, RequestStatus, StoredRequest } from './record.js';
 
-const HOUR_MS = 3_600_000;
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/** Webhook retry delays: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then the webhook is `failed`. */
+const WEBHOOK_RETRY_DELAYS_MS = [5 * SECOND_MS, 5 * MINUTE_MS, 30 * MINUTE_MS, 2 * HOUR_MS, 5 * HOUR_MS, 10 * HOUR_MS, 10 * HOUR_MS];
 
 /** Timings, parsed once with the configuration. */
 export const lifecycleTimings = z.object({
@@ -31,7 +38,9 @@ export const lifecycleTimings = z.object({
   /** How long an immediate webhook delivery or child creation holds the record before a sweep retries it. */
   sweepLeaseMs: z.number().int().positive().default(60_000),
   /** How long a re-queued request may wait past its delay before the poller enqueues it again. */
-  queuedSafetyMs: z.number().int().positive().default(REQUEUE_AFTER_MS),
+  queuedSafetyMs: z.number().int().positive().default(MINUTE_MS),
+  /** The longest a record still waiting in `queued` is left between two re-enqueues by the sweep. */
+  maxRequeueIntervalMs: z.number().int().positive().default(15 * MINUTE_MS),
   /** The first status query of a job, after the submission. */
   firstCheckDelayMs: z.number().int().positive().default(10_000),
   checkBackoff: checkBackoff.prefault({}),
@@ -42,7 +51,7 @@ export const lifecycleTimings = z.object({
   /** Submission POSTs after which an unavailable IMS or an unknown outcome fails the request. */
   maxSubmitAttempts: z.number().int().min(1).default(8),
   /** Delays between webhook deliveries after each failed one; when spent, `webhook.status` is `failed`. */
-  webhookRetryDelaysMs: z.array(z.number().int().min(0)).default([...WEBHOOK_RETRY_DELAYS_MS]),
+  webhookRetryDelaysMs: z.array(z.number().int().min(0)).default(WEBHOOK_RETRY_DELAYS_MS),
 });
 export type LifecycleTimings = z.infer<typeof lifecycleTimings>;
 
@@ -51,8 +60,6 @@ export const lifecycleSettings = lifecycleTimings.extend({
   hasWebhookTarget: z.boolean(),
 });
 export type LifecycleSettings = z.infer<typeof lifecycleSettings>;
-
-export const DEFAULT_LIFECYCLE_TIMINGS: LifecycleTimings = lifecycleTimings.parse({});
 
 export type ImsJobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
 
@@ -82,6 +89,12 @@ export type LifecycleEvent = { at: Date } & (
   | { type: 'redeliver' }
   | { type: 'cancel' }
   | { type: 'child-created'; childId: string }
+  /** A poller sweep takes a due record: its next check moves past the sweep's hold, so an overlapping sweep skips it. */
+  | { type: 'sweep-hold' }
+  /** A request refused before it reached IMS, recorded so its producer hears of it (a queue message that breaks a rule). */
+  | { type: 'refused-at-intake'; code: string; message: string; source: RequestError['source'] }
+  /** The completion message went to chat; `usedResponseUrl` counts against the response_url's uses. */
+  | { type: 'chat-notified'; usedResponseUrl: boolean }
 );
 export type LifecycleEventType = LifecycleEvent['type'];
 
@@ -132,6 +145,12 @@ export function decide(record: StoredRequest, event: LifecycleEvent, settings: L
       return cancel(record, event);
     case 'child-created':
       return childCreated(record, event, settings);
+    case 'sweep-hold':
+      return sweepHold(record, event, settings);
+    case 'refused-at-intake':
+      return refusedAtIntake(record, event, settings);
+    case 'chat-notified':
+      return chatNotified(record, event);
   }
 }
 
@@ -479,6 +498,42 @@ function cancel(record: StoredRequest, event: Event<'cancel'>): Decision {
     webhook: { status: 'none', attempts: 0 },
     internal: { ...record.internal, lease_until: null, webhook_event_id: null, webhook_next_at: null },
   });
+}
+
+// ---- bookkeeping ----
+
+/**
+ * How long a sweep holds a record it took. A `queued` record is re-enqueued at intervals that grow
+ * with the time it has waited (1, 2, 4, ... minutes up to 15): a lost message is replaced within a
+ * minute, while a worker far behind a backlog is not sent a new copy of every waiting request each minute.
+ */
+function sweepHoldMs(record: StoredRequest, now: Date, timings: Pick<LifecycleTimings, 'sweepLeaseMs' | 'maxRequeueIntervalMs'>): number {
+  if (record.status !== 'queued') return timings.sweepLeaseMs;
+  const waited = now.getTime() - Date.parse(record.updated_at);
+  return Math.max(timings.sweepLeaseMs, Math.min(timings.maxRequeueIntervalMs, Number.isFinite(waited) ? waited : 0));
+}
+
+/**
+ * Unlike a submission claim it leaves `lease_until` alone, so a lapsed submission lease stays
+ * lapsed for the worker that re-claims it. A record not due (any more) was taken by another sweep.
+ */
+function sweepHold(record: StoredRequest, event: Event<'sweep-hold'>, settings: LifecycleSettings): Decision {
+  const due = record.next_check_at === null ? Number.NaN : Date.parse(record.next_check_at);
+  if (!(due <= event.at.getTime())) return reject(record, 'duplicate', `the record is not due (next check ${record.next_check_at ?? 'never'})`);
+  return accept({ ...record, next_check_at: dueAt(event.at, sweepHoldMs(record, event.at, settings)) });
+}
+
+function refusedAtIntake(record: StoredRequest, event: Event<'refused-at-intake'>, settings: LifecycleSettings): Decision {
+  if (record.status !== 'queued') return outOfStage(record, 'queued', 'refused-at-intake');
+  if (record.attempts > 0 || record.internal.submit_uncertain) return reject(record, 'not-allowed', 'the request was already submitted to IMS');
+  return complete(record, event.at, settings, { status: 'failed', error: { code: event.code, message: event.message, source: event.source } });
+}
+
+function chatNotified(record: StoredRequest, event: Event<'chat-notified'>): Decision {
+  const chat = record.internal.chat;
+  if (!chat || !event.usedResponseUrl) return reject(record, 'not-allowed', 'no response_url use to count');
+  // Slack allows five uses of a response_url: a lost count only means a fallback to the chat webhook later.
+  return accept({ ...record, internal: { ...record.internal, chat: { ...chat, response_uses: chat.response_uses + 1 } } });
 }
 
 // ---- small pieces ----

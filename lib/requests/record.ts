@@ -1,6 +1,6 @@
-// The request record (contract section 3): the one shape stored in DynamoDB, shown by the API
+// The request record (docs/architecture.md, "The request record and its lifecycle"): the one shape stored in DynamoDB, shown by the API
 // and sent in webhooks. Internal bookkeeping lives in `internal` and never leaves the service.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const requestKind = z.enum(['export', 'import', 'capture']);
 export type RequestKind = z.infer<typeof requestKind>;
@@ -51,7 +51,7 @@ export const requestRecord = z.object({
   completed_at: isoTime.nullable(),
   next_check_at: isoTime.nullable(),
   webhook: webhookState,
-}).meta({ id: 'RequestRecord', description: 'a request and where it stands (contract section 3)' });
+}).meta({ id: 'RequestRecord', description: 'a request and where it stands' });
 export type RequestRecord = z.infer<typeof requestRecord>;
 
 /** Bookkeeping kept beside a record; never shown to callers. */

@@ -1,27 +1,16 @@
-// What callers may send (contract sections 1 and 4): one strict schema per request kind,
-// carrying IMS's own limits so a request IMS would refuse is refused at intake.
-import { z } from 'zod';
-import {
-  MIN_DISK,
-  cmkId,
-  exportFileFormat,
-  imageDescription,
-  imageName,
-  imageTags,
-  minDisk,
-  obsUrl,
-  osType,
-  osVersion,
-  quickImportType,
-  ramMb,
-  systemImageType,
-  tags,
-  uuid,
-} from '../ims/fields.js';
+// What callers may send as a request of each kind: the fields each kind takes, each with the field
+// rule IMS applies (fields.ts), and the rules that are ours alone (where and for whom it runs, which
+// fields apply to which import). IMS's rules across fields (one tag style, min_disk per call, RAM
+// order, when os_version is required, file_format with quick export) are checked once, by building
+// the IMS body the request will send and validating it with the IMS client's schemas (imsBodyErrors).
+import * as z from 'zod';
+import { cmkId, exportFileFormat, imageDescription, imageName, imageTags, obsUrl, osType, osVersion, quickImportType, ramMb, systemImageType, tags, uuid } from '../ims/fields.js';
+import { captureBody, dataImportBody, exportBody, quickImportBody, systemImportBody } from '../ims/schemas.js';
 import { REGION_NAME } from '../ims/settings.js';
-import { requestKind, requestRecord, requestStatus, type RequestKind } from './record.js';
+import { imsCallOf, type ImsCall } from './ims-call.js';
+import { requestKind, type RequestKind } from './record.js';
 
-/** One contract-style validation error: `path` is dotted from the body's root (`tags.0`, `then_export.bucket_url`). */
+/** One validation error: `path` is dotted from the body's root (`tags.0`, `then_export.bucket_url`). */
 // Response-only schemas carry their component id here: zod-openapi renders manually listed components as inputs too.
 export const fieldError = z
   .object({
@@ -89,18 +78,6 @@ const validAs = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> | u
   return parsed.success ? parsed.data : undefined;
 };
 
-function checkTagsXorImageTags(v: Fields, ctx: Ctx) {
-  if (given(v, 'tags') && given(v, 'image_tags')) fail(ctx, 'image_tags', 'use either tags or image_tags, not both');
-}
-
-function checkExportTarget(v: Fields, ctx: Ctx) {
-  if (v.is_quick_export === true) {
-    if (given(v, 'file_format')) fail(ctx, 'file_format', 'must be left out with is_quick_export (the file is ZVHD2)');
-  } else if (!given(v, 'file_format')) {
-    fail(ctx, 'file_format', 'is required unless is_quick_export is true');
-  }
-}
-
 // ---- export ----
 
 const exportTargetShape = {
@@ -119,7 +96,6 @@ const exportTargetShape = {
 /** The export part of a capture (`then_export`): an export request without `image_id` and without the common fields. */
 export const exportTarget = z
   .strictObject(exportTargetShape)
-  .superRefine((v, ctx) => checkExportTarget(v, ctx), whenObject)
   .describe('export of the captured image, started once it is active; recorded as a child request');
 
 export const exportRequest = z
@@ -128,7 +104,6 @@ export const exportRequest = z
     ...exportTargetShape,
     ...commonShape,
   })
-  .superRefine((v, ctx) => checkExportTarget(v, ctx), whenObject)
   .describe('Export an IMS image to an OBS bucket (POST /v1/cloudimages/{image_id}/file).');
 export type ExportRequest = z.infer<typeof exportRequest>;
 export type ExportTarget = z.infer<typeof exportTarget>;
@@ -153,29 +128,18 @@ const IMPORT_ONLY_FOR: Record<string, { applies: (disk: ImportDisk, quick: boole
   os_version: { applies: (disk) => disk === 'system', why: 'applies only to system-disk imports (data disks take os_type)' },
 };
 
-const IMPORT_CALL_NAME = {
-  system: 'a system-disk import',
-  data: 'a data-disk import',
-  'quick-system': 'a quick import',
-  'quick-data': 'a quick import',
-} as const;
+type ImportCall = ImportDisk | 'quick-system' | 'quick-data';
 
 function checkImport(v: Fields, ctx: Ctx) {
-  checkTagsXorImageTags(v, ctx);
   const disk = validAs(importDisk, v.disk ?? 'system');
   if (disk === undefined) return;
   const quick = v.quick === true;
-  const call: keyof typeof IMPORT_CALL_NAME = quick ? (disk === 'data' ? 'quick-data' : 'quick-system') : disk;
+  const call: ImportCall = quick ? (disk === 'data' ? 'quick-data' : 'quick-system') : disk;
 
   for (const [field, rule] of Object.entries(IMPORT_ONLY_FOR))
     if (given(v, field) && !rule.applies(disk, quick)) fail(ctx, field, rule.why);
 
-  const range = quick ? MIN_DISK.quick : MIN_DISK[disk];
-  if (typeof v.min_disk === 'number' && Number.isInteger(v.min_disk)) {
-    const checked = minDisk(range).safeParse(v.min_disk);
-    if (!checked.success) fail(ctx, 'min_disk', `${checked.error.issues[0]?.message ?? 'is out of range'} for ${IMPORT_CALL_NAME[call]}`);
-  }
-
+  // Which IMS call takes `type` is ours to say: the body builder would drop it silently.
   const type = validAs(importType, v.type);
   if (given(v, 'type') && type !== undefined) {
     const allowedTypes: readonly string[] =
@@ -184,16 +148,6 @@ function checkImport(v: Fields, ctx: Ctx) {
     else if (!allowedTypes.includes(type))
       fail(ctx, 'type', `must be one of ${allowedTypes.join(', ')} for this import${type === 'DataImage' ? ' (DataImage needs disk "data")' : ''}`);
   }
-
-  if (!given(v, 'os_version')) {
-    if (call === 'quick-system') fail(ctx, 'os_version', 'is required for a quick import');
-    else if (call === 'system' && type === 'IsoImage') fail(ctx, 'os_version', 'is required for type IsoImage');
-  }
-
-  const minRam = validAs(ramMb, v.min_ram);
-  const maxRam = validAs(ramMb, v.max_ram);
-  if (minRam !== undefined && maxRam !== undefined && maxRam > 0 && minRam > maxRam)
-    fail(ctx, 'min_ram', 'must not exceed max_ram');
 }
 
 export const importRequest = z
@@ -252,65 +206,12 @@ export const captureRequest = z
     then_export: exportTarget.optional(),
     ...commonShape,
   })
-  .superRefine((v, ctx) => checkTagsXorImageTags(v, ctx), whenObject)
   .describe('Capture an ECS as an IMS private image (POST /v2/cloudimages/action), optionally exporting it afterwards.');
 export type CaptureRequest = z.infer<typeof captureRequest>;
 
 export const requestSchemas = { export: exportRequest, import: importRequest, capture: captureRequest } as const;
 export type RequestByKind = { export: ExportRequest; import: ImportRequest; capture: CaptureRequest };
 export type AnyRequest = RequestByKind[RequestKind];
-
-// ---- listing (GET /v1/requests) ----
-
-export const listQuery = z.strictObject({
-  status: requestStatus.optional().describe('only requests in this status'),
-  kind: requestKind.optional().describe('only requests of this kind'),
-  limit: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be between 1 and 100')
-    .max(100, 'must be between 1 and 100')
-    .default(20)
-    .describe('page size, 1–100 (default 20)'),
-  cursor: z.string().min(1).max(2048).optional().describe('next_cursor of the previous page'),
-});
-export type ListQuery = z.infer<typeof listQuery>;
-
-export const requestList = z
-  .object({
-    items: z.array(requestRecord).describe('requests, newest first'),
-    next_cursor: z.string().nullable().describe('cursor of the next page; null on the last page'),
-  })
-  .meta({ id: 'RequestList', description: 'one page of the tenant\'s requests' });
-export type RequestList = z.infer<typeof requestList>;
-
-export const healthStatus = z.object({ status: z.literal('ok') }).describe('the service is ready');
-
-// ---- chatops (POST /v1/chatops/slack) ----
-
-/** The form fields Slack and Mattermost send with a slash command (application/x-www-form-urlencoded). */
-export const slashCommandForm = z
-  .looseObject({
-    command: z.string().describe('the slash command, e.g. /ims'),
-    text: z.string().describe('what followed the command: export, import, capture, status, list or help with their arguments'),
-    team_id: z.string().describe('workspace (Slack) or team (Mattermost); mapped to a tenant in configuration'),
-    user_id: z.string().describe('who ran the command'),
-    user_name: z.string().optional().describe('their display name'),
-    channel_id: z.string().optional().describe('where it was run'),
-    response_url: z.string().optional().describe('where the outcome is posted later'),
-    trigger_id: z.string().optional().describe('Slack interaction trigger'),
-    token: z.string().optional().describe('Mattermost verification token (Slack requests are signed instead)'),
-  })
-  .describe('slash command form body; further fields the platform sends are ignored');
-export type SlashCommandForm = z.infer<typeof slashCommandForm>;
-
-export const slashCommandReply = z
-  .object({
-    response_type: z.enum(['ephemeral', 'in_channel']).describe('who sees the reply'),
-    text: z.string().describe('the reply, in Slack/Mattermost markdown'),
-  })
-  .describe('immediate answer to a slash command');
-export type SlashCommandReply = z.infer<typeof slashCommandReply>;
 
 // ---- errors ----
 
@@ -319,7 +220,7 @@ const MANY_VALUES = 8;
 /** Parse-time messages for zod's generic cases; rule-specific messages come from the schemas. */
 export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  if (issue.code === 'invalid_type' && issue.expected === 'object') return 'must be a JSON object';
+  if (issue.code === 'invalid_type' && (issue.expected === 'object' || issue.expected === 'record')) return 'must be a JSON object';
   if (issue.code === 'invalid_type') {
     const expected = issue.expected === 'int' ? 'integer' : issue.expected;
     return `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
@@ -332,7 +233,7 @@ export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
   return undefined;
 };
 
-/** Turns zod issues into contract errors; an unknown field becomes one error at its own path. */
+/** Turns zod issues into field errors; an unknown field becomes one error at its own path. */
 export function validationErrors(error: z.ZodError): FieldError[] {
   const errors: FieldError[] = [];
   for (const issue of error.issues) {
@@ -348,48 +249,43 @@ export function validationErrors(error: z.ZodError): FieldError[] {
 
 export type ParsedRequest<K extends RequestKind> = { ok: true; request: RequestByKind[K] } | { ok: false; errors: FieldError[] };
 
-/** Validates an HTTP body (already JSON-parsed) as a request of `kind`. */
-export function parseRequest<K extends RequestKind>(kind: K, body: unknown): ParsedRequest<K> {
-  const parsed = requestSchemas[kind].safeParse(body, { error: requestErrorMap });
-  // The schema was picked by `kind`, so its output is the request of that kind.
-  return parsed.success ? { ok: true, request: parsed.data as RequestByKind[K] } : { ok: false, errors: validationErrors(parsed.error) };
+function imsBodySchema(call: ImsCall): z.ZodType {
+  if (call.op === 'export') return exportBody;
+  if (call.op === 'capture') return captureBody;
+  return call.disk === 'system' ? systemImportBody : call.disk === 'data' ? dataImportBody : quickImportBody;
 }
 
-// ---- queue messages (contract section 4) ----
+/** The errors IMS's own schema finds in the body this request would send; `prefix` places them in the caller's body. */
+function imsCallErrors(call: ImsCall, prefix: string): FieldError[] {
+  const checked = imsBodySchema(call).safeParse(call.body, { error: requestErrorMap });
+  // The body carries the caller's own field names, so a path in it is the caller's path.
+  return checked.success ? [] : validationErrors(checked.error).map((e) => ({ ...e, path: prefix + e.path }));
+}
 
-export const tenantId = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a tenant id of 1 to 64 letters, digits, ".", "_" or "-"')
-  .describe('tenant the request belongs to');
-
-const messageOf = <K extends RequestKind>(kind: K) =>
-  z.strictObject({
-    kind: z.literal(kind),
-    tenant: tenantId,
-    request: requestSchemas[kind],
-    idempotency_key: idempotencyKey.optional(),
-  });
-
-export const queueMessage = z.discriminatedUnion('kind', [messageOf('export'), messageOf('import'), messageOf('capture')]);
-export type QueueMessage = z.infer<typeof queueMessage>;
-
-export type ParsedQueueMessage =
-  | { ok: true; message: QueueMessage }
-  | { ok: false; tenant: string | null; errors: FieldError[] };
-
-/** Validates an SQS body; on failure keeps the tenant when it is readable, so the failure can be recorded for it. */
-export function parseQueueMessage(body: string): ParsedQueueMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, tenant: null, errors: [{ path: '', message: 'is not valid JSON' }] };
+/** IMS's rules on the body (and a capture's then_export body) a request of `kind` would send. */
+function imsBodyErrors(kind: RequestKind, body: Record<string, unknown>): FieldError[] {
+  const errors = imsCallErrors(imsCallOf(kind, body), '');
+  const thenExport = body.then_export;
+  if (kind === 'capture' && typeof thenExport === 'object' && thenExport !== null && !Array.isArray(thenExport)) {
+    errors.push(...imsCallErrors(imsCallOf('export', thenExport as Record<string, unknown>), 'then_export.'));
   }
-  const parsed = queueMessage.safeParse(json, { error: requestErrorMap });
-  if (parsed.success) return { ok: true, message: parsed.data };
-  const tenant =
-    typeof json === 'object' && json !== null && !Array.isArray(json)
-      ? (validAs(tenantId, (json as Fields).tenant) ?? null)
-      : null;
-  return { ok: false, tenant, errors: validationErrors(parsed.error) };
+  return errors;
+}
+
+/**
+ * Validates a request body (already JSON-parsed) of `kind`: the caller's fields, then the IMS body it
+ * makes. Every broken field is reported at once, one error a field; IMS's finding on a field counts
+ * only where the caller's rules found nothing there.
+ */
+export function parseRequest<K extends RequestKind>(kind: K, body: unknown): ParsedRequest<K> {
+  const parsed = requestSchemas[kind].safeParse(body, { error: requestErrorMap });
+  const errors = parsed.success ? [] : validationErrors(parsed.error);
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const reported = new Set(errors.map((e) => e.path));
+    const fromIms = imsBodyErrors(kind, (parsed.success ? parsed.data : body) as Record<string, unknown>);
+    errors.push(...fromIms.filter((e) => !reported.has(e.path) && ![...reported].some((p) => e.path.startsWith(`${p}.`))));
+  }
+  if (errors.length > 0) return { ok: false, errors: errors.filter((e, i) => errors.findIndex((o) => o.path === e.path && o.message === e.message) === i) };
+  // The schema was picked by `kind`, so its output is the request of that kind.
+  return { ok: true, request: (parsed as { data: unknown }).data as RequestByKind[K] };
 }

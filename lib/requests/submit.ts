@@ -1,8 +1,9 @@
-// Submitting a claimed request to IMS, and reading a running one's job: IMS answers and
-// errors become lifecycle events, so every decision stays in the pure core.
+// Submitting a claimed request to IMS: IMS answers and errors become lifecycle events, so every
+// decision stays in the pure core.
 import type { ImsClient, ImsTarget } from '../ims/client.js';
 import { isImsError, type ImsError } from '../ims/errors.js';
-import { jobResult, type CaptureBody, type DataImportBody, type ExportBody, type ImsImage, type QuickImportBody, type SystemImportBody } from '../ims/schemas.js';
+import type { ImsImage } from '../ims/schemas.js';
+import { imsCallOf } from './ims-call.js';
 import type { LifecycleEvent } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
 
@@ -11,43 +12,6 @@ const RETRYABLE_REFUSALS = new Set(['IMG.0060']);
 
 /** Images created by an earlier attempt were created after the request; allow for clock skew. */
 const ORIGIN_SKEW_MS = 10 * 60_000;
-
-type Params = Record<string, unknown>;
-
-function pick(params: Params, keys: readonly string[]): Params {
-  return Object.fromEntries(keys.filter((k) => params[k] !== undefined).map((k) => [k, params[k]]));
-}
-
-const TAGGING = ['description', 'tags', 'image_tags'] as const;
-
-export type ImsCall =
-  | { op: 'export'; imageId: string; body: ExportBody }
-  | { op: 'import'; disk: 'system'; body: SystemImportBody }
-  | { op: 'import'; disk: 'data'; body: DataImportBody }
-  | { op: 'import'; disk: 'quick'; body: QuickImportBody }
-  | { op: 'capture'; body: CaptureBody };
-
-/** The IMS call a request makes; its params were validated at intake against the same rules. */
-export function imsCallFor(record: StoredRequest): ImsCall {
-  const p = record.params;
-  switch (record.kind) {
-    case 'export':
-      return { op: 'export', imageId: String(p.image_id), body: pick(p, ['bucket_url', 'file_format', 'is_quick_export']) as ExportBody };
-    case 'capture':
-      return { op: 'capture', body: pick(p, ['name', 'instance_id', 'max_ram', 'min_ram', ...TAGGING]) as CaptureBody };
-    case 'import': {
-      const common = ['name', 'image_url', 'min_disk', ...TAGGING];
-      if (p.quick === true) {
-        const body = pick(p, [...common, 'os_version', 'type', 'os_type']);
-        if (p.disk === 'data') body.type = 'DataImage';
-        return { op: 'import', disk: 'quick', body: body as QuickImportBody };
-      }
-      if (p.disk === 'data') return { op: 'import', disk: 'data', body: pick(p, [...common, 'os_type', 'cmk_id']) as DataImportBody };
-      const body = pick(p, [...common, 'os_version', 'is_config', 'is_config_init', 'cmk_id', 'type', 'max_ram', 'min_ram']);
-      return { op: 'import', disk: 'system', body: body as SystemImportBody };
-    }
-  }
-}
 
 export function imsTargetOf(record: StoredRequest): ImsTarget {
   return { region: record.region, projectId: record.project_id };
@@ -110,7 +74,7 @@ export async function submitToIms(ims: ImsClient, record: StoredRequest, lookFir
       const earlier = await findEarlierImage(ims, record);
       if (earlier) return { type: 'image-found', at: now(), imageId: earlier.id, active: earlier.status === 'active' };
     }
-    const call = imsCallFor(record);
+    const call = imsCallOf(record.kind, record.params);
     const job =
       call.op === 'export'
         ? await ims.exportImage(target, call.imageId, call.body)
@@ -124,39 +88,6 @@ export async function submitToIms(ims: ImsClient, record: StoredRequest, lookFir
     return { type: 'ims-accepted', at: now(), jobId: job.jobId };
   } catch (error) {
     if (isImsError(error)) return errorEvent(error, now());
-    throw error;
-  }
-}
-
-/**
- * What IMS says of a running request now: its job, or (when an earlier attempt's image was found
- * without its job) the image itself. Null when IMS could not be asked this time.
- */
-export async function observeJob(ims: ImsClient, record: StoredRequest, now: () => Date): Promise<LifecycleEvent | null> {
-  const target = imsTargetOf(record);
-  try {
-    if (record.ims_job_id) {
-      const job = await ims.getJob(target, record.ims_job_id);
-      return { type: 'job-status', at: now(), status: job.status, jobId: record.ims_job_id, progress: job.progress, ...jobResult(job) };
-    }
-    if (record.image_id) {
-      const image = await ims.getImage(target, record.image_id);
-      const status = image?.status;
-      if (status === 'active') return { type: 'job-status', at: now(), status: 'SUCCESS', imageId: record.image_id };
-      if (!image || status === 'killed' || status === 'deleted') {
-        return {
-          type: 'job-status',
-          at: now(),
-          status: 'FAIL',
-          errorCode: 'IMAGE_NOT_ACTIVE',
-          failReason: `image ${record.image_id} is ${status ?? 'gone'}`,
-        };
-      }
-      return { type: 'job-status', at: now(), status: 'RUNNING' };
-    }
-    return { type: 'deadline-passed', at: now() };
-  } catch (error) {
-    if (isImsError(error)) return null;
     throw error;
   }
 }

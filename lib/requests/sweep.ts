@@ -3,10 +3,11 @@
 // request the worker lost, ask IMS about a running job, or deliver a pending webhook.
 import type { ImsClient } from '../ims/client.js';
 import { logger } from '../log.js';
-import { carryOut, enqueue, type EffectDeps } from './effects.js';
-import { pendingAnnouncements, waitedPastDeadline, type LifecycleEvent, type LifecycleTimings } from './lifecycle.js';
+import { enqueue } from './accept.js';
+import { carryOut, type EffectDeps } from './effects.js';
+import { pendingAnnouncements, waitedPastDeadline, type LifecycleEvent } from './lifecycle.js';
+import { observeJob } from './observe.js';
 import type { StoredRequest } from './record.js';
-import { observeJob } from './submit.js';
 import { transition } from './transition.js';
 
 export interface SweepDeps extends EffectDeps {
@@ -44,31 +45,10 @@ async function mapLimit<T>(items: readonly T[], limit: number, run: (item: T) =>
   await Promise.all(lanes);
 }
 
-/**
- * Takes a due record for this sweep: moves its next check past the sweep's lease with a
- * version-conditional write. Unlike a submission claim it leaves `lease_until` alone, so a
- * lapsed submission lease stays lapsed for the worker that re-claims it.
- */
+/** Takes a due record for this sweep (`sweep-hold`); null when another sweep took it first. */
 async function take(record: StoredRequest, deps: SweepDeps): Promise<StoredRequest | null> {
-  const now = deps.now();
-  const holdUntil = new Date(now.getTime() + sweepHoldMs(record, now, deps.timings)).toISOString();
-  const saved = await deps.store.save({ ...record, next_check_at: holdUntil }, record.internal.version);
-  if (saved instanceof Error) throw saved;
-  return saved.saved ? saved.record : null;
-}
-
-/** The longest a record still waiting in `queued` is left between two re-enqueues. */
-export const MAX_REQUEUE_INTERVAL_MS = 15 * 60_000;
-
-/**
- * How long a sweep holds a record it took. A `queued` record is re-enqueued at intervals that grow
- * with the time it has waited (1, 2, 4, ... minutes up to 15): a lost message is replaced within a
- * minute, while a worker far behind a backlog is not sent a new copy of every waiting request each minute.
- */
-export function sweepHoldMs(record: StoredRequest, now: Date, timings: Pick<LifecycleTimings, 'sweepLeaseMs'>): number {
-  if (record.status !== 'queued') return timings.sweepLeaseMs;
-  const waited = now.getTime() - Date.parse(record.updated_at);
-  return Math.max(timings.sweepLeaseMs, Math.min(MAX_REQUEUE_INTERVAL_MS, Number.isFinite(waited) ? waited : 0));
+  const taken = await transition(deps.store, record, { type: 'sweep-hold', at: deps.now() }, deps.timings);
+  return taken.ok ? taken.record : null;
 }
 
 type Action = 'requeued' | 'checked' | 'announced' | 'none';

@@ -1,17 +1,18 @@
 // The worker's part: take one intake-queue message to IMS exactly once. Claim the record
 // (queued → submitting) with a conditional write, call IMS, store the answer, then carry out
 // what follows. A message is done only once its outcome is stored.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ImsClient } from '../ims/client.js';
 import { logger } from '../log.js';
-import { webhookEventId } from '../webhooks/event.js';
+import { acceptRequest } from './accept.js';
 import { carryOut, type EffectDeps } from './effects.js';
-import { newRecord, recordRequest } from './intake.js';
 import { REQUEST_ID } from './ids.js';
+import { newRecord, paramsOf } from './intake.js';
 import type { StoredRequest } from './record.js';
-import { callbackUrl, clientRef, parseQueueMessage } from './schemas.js';
+import { parseQueueMessage } from './queue-message.js';
+import { callbackUrl, clientRef } from './schemas.js';
 import { submitToIms } from './submit.js';
-import { transition } from './transition.js';
+import { createDecided, transition } from './transition.js';
 
 export interface WorkerDeps extends EffectDeps {
   ims: ImsClient;
@@ -33,7 +34,7 @@ export async function processIntakeMessage(body: string, messageId: string, deps
   return advance(record, deps);
 }
 
-/** The stored request a message stands for; direct messages (contract 4) are recorded first. */
+/** The stored request a message stands for; a producer's own message (queue-message.ts) is accepted first. */
 async function recordOf(body: string, messageId: string, deps: WorkerDeps): Promise<StoredRequest | null> {
   let json: unknown;
   try {
@@ -60,18 +61,16 @@ async function recordOf(body: string, messageId: string, deps: WorkerDeps): Prom
     await recordInvalidMessage(json, null, [{ path: 'tenant', message: `is not a configured tenant` }], messageId, deps);
     return null;
   }
-  const outcome = await recordRequest(
-    {
-      tenant,
-      kind: message.kind,
-      request: message.request as Record<string, unknown>,
-      idempotencyKey: directMessageKey(messageId, message.idempotency_key),
-    },
-    { store: deps.store, placement: deps.placement, now: deps.now },
-  );
+  const key = directMessageKey(messageId, message.idempotency_key);
+  const outcome = await acceptRequest(tenant, message.kind, message.request, { via: 'queue', idempotencyKey: key }, { ...deps, rateLimiter: null });
   switch (outcome.outcome) {
     case 'unavailable':
       throw outcome.error;
+    case 'invalid':
+      await recordInvalidMessage(json, tenant.id, outcome.errors.map((e) => ({ ...e, path: e.path ? `request.${e.path}` : 'request' })), messageId, deps);
+      return null;
+    case 'rate-limited':
+      throw new Error('a queue message has no rate limit');
     case 'no-project':
       await recordInvalidMessage(json, tenant.id, [{ path: 'request.project_id', message: `is required: no default project for region ${outcome.region}` }], messageId, deps);
       return null;
@@ -86,7 +85,6 @@ async function recordOf(body: string, messageId: string, deps: WorkerDeps): Prom
       );
       return null;
     default:
-      if (outcome.outcome === 'created') logger.info('request accepted', { requestId: outcome.record.id, kind: message.kind, tenant: tenant.id, via: 'queue' });
       return outcome.record;
   }
 }
@@ -114,28 +112,23 @@ async function recordInvalidMessage(
   // The producer hears of the failure where it asked to (a well-formed callback_url), under its client_ref;
   // anything malformed is left out (a bad callback_url must not become a webhook target), and the
   // failed request is placed by the defaults.
-  const safe = Object.fromEntries(Object.entries(request).filter(([k]) => !['callback_url', 'region', 'project_id', 'client_ref'].includes(k)));
+  const safe = paramsOf(request);
   if (callbackUrl.safeParse(request.callback_url).success) safe.callback_url = request.callback_url;
   if (clientRef.safeParse(request.client_ref).success) safe.client_ref = request.client_ref;
-  const built = newRecord({ tenant, kind, request: safe, idempotencyKey: directMessageKey(messageId, undefined) }, deps.placement, deps.now());
+  const built = newRecord({ tenant, kind, request: safe, idempotencyKey: directMessageKey(messageId, undefined) }, deps.placement, deps.now(), deps.timings);
   if (!('id' in built)) {
     logger.error('invalid queue message; no default project to record it under', { messageId, tenant: tenant.id });
     return;
   }
-  const at = built.created_at;
-  const hasTarget = built.internal.callback_url !== null;
-  const failed: StoredRequest = {
-    ...built,
-    status: 'failed',
-    error: { code: 'VALIDATION', message: summary, source: 'validation' },
-    completed_at: at,
-    next_check_at: hasTarget ? at : null,
-    webhook: { status: hasTarget ? 'pending' : 'none', attempts: 0 },
-    internal: { ...built.internal, webhook_event_id: hasTarget ? webhookEventId(built.id, 'failed') : null, webhook_next_at: hasTarget ? at : null },
-  };
-  const created = await deps.store.create(failed);
-  if (created instanceof Error) throw created;
-  logger.warn('invalid queue message recorded as a failed request', { requestId: failed.id, messageId, tenant: tenant.id, errors: summary });
+  const refused = await createDecided(deps.store, built, { type: 'refused-at-intake', at: deps.now(), code: 'VALIDATION', message: summary, source: 'validation' }, deps.timings);
+  if (refused instanceof Error) throw refused;
+  if (!('created' in refused)) {
+    logger.error('invalid queue message not recorded', { messageId, tenant: tenant.id, detail: refused.detail });
+    return;
+  }
+  if (!refused.created) return;
+  logger.warn('invalid queue message recorded as a failed request', { requestId: built.id, messageId, tenant: tenant.id, errors: summary });
+  await carryOut(refused.decision.record, refused.decision.effects, deps);
 }
 
 /** Claims, submits and records one request; a record that is not waiting for submission needs nothing. */

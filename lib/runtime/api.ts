@@ -1,6 +1,6 @@
 // What the intake function runs with, built once per container. It imports only what the API
 // needs (no IMS client, no outbound HTTP stack): what a function bundles is its cold start.
-import type { ApiDeps } from '../api/routes.js';
+import type { ApiDeps } from '../api/deps.js';
 import { dynamoDocumentClient, sqsClient } from '../aws.js';
 import { createReplayGuard } from '../chatops/verify.js';
 import { loadConfig, type Config } from '../config.js';
@@ -10,7 +10,7 @@ import { createRateLimiter } from '../store/rate-limit.js';
 import { createDeliveryLog } from '../store/deliveries.js';
 import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
-import { once } from './once.js';
+import { builtFromSettings } from './once.js';
 
 export function buildApiDeps(cfg: Config): ApiDeps {
   const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
@@ -21,11 +21,12 @@ export function buildApiDeps(cfg: Config): ApiDeps {
     queue: createIntakeQueue({ client: sqsClient({ endpoint: cfg.sqsEndpoint, region: cfg.awsRegion }), queueUrl: cfg.intakeQueueUrl }),
     rateLimiter: createRateLimiter({ client: db, tableName: cfg.tableName }),
     placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
+    timings: cfg.timings,
     now: () => new Date(),
-    cancel: (record, at) => cancelRequest(store, record, at),
+    cancel: (record, at) => cancelRequest(store, record, at, cfg.timings),
     deliveries: createDeliveryLog({ client: db, tableName: cfg.tableName }),
     chat: { slackSigningSecret: cfg.slackSigningSecret ?? null, replays: createReplayGuard(), allowLoopback: cfg.allowLoopbackWebhooks },
   };
 }
 
-export const apiDeps = once(async () => buildApiDeps(await loadConfig()));
+export const apiDeps = builtFromSettings(loadConfig, buildApiDeps);

@@ -13,7 +13,7 @@ import { createDeliveryLog } from '../store/deliveries.js';
 import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
 import { createGuardedAgent } from '../webhooks/guard.js';
-import { once } from './once.js';
+import { builtFromSettings } from './once.js';
 
 function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof createImsClient> } {
   const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
@@ -42,5 +42,5 @@ export function buildPollerDeps(cfg: Config): PollerDeps {
   return { ...buildEffectDeps(cfg), batchSize: 100, concurrency: 8, sleep: (ms) => sleep(ms).then(() => undefined), pauseMs: 5_000, reserveMs: 12_000 };
 }
 
-export const workerDeps = once(async () => buildWorkerDeps(await loadConfig()));
-export const pollerDeps = once(async () => buildPollerDeps(await loadConfig()));
+export const workerDeps = builtFromSettings(loadConfig, buildWorkerDeps);
+export const pollerDeps = builtFromSettings(loadConfig, buildPollerDeps);

@@ -3,7 +3,7 @@
 // Data problems (corrupt item, bad cursor, invalid input) come back as StoreError values;
 // an unreachable or failing DynamoDB is thrown as StoreError kind 'unavailable' (retry the work).
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestInternal, requestKind, requestRecord, requestStatus, type StoredRequest } from '../requests/record.js';
 import {
   BY_TENANT_INDEX,
@@ -13,6 +13,8 @@ import {
   allDueShards,
   dueShard,
   dueUpperBound,
+  listCursor,
+  listStartKey,
   requestPk,
   sortableTime,
   tenantPk,
@@ -43,7 +45,6 @@ export type ListOptions = z.input<typeof listOptions>;
 
 export type CreateOutcome = { created: true; record: StoredRequest } | { created: false; existing: StoredRequest };
 export type SaveOutcome = { saved: true; record: StoredRequest } | { saved: false; current: StoredRequest | null };
-export type ClaimOutcome = { claimed: true; record: StoredRequest } | { claimed: false; current: StoredRequest | null };
 /** Corrupt items are skipped and reported, so one bad item cannot block a listing or a sweep. */
 export type RequestPage = { items: StoredRequest[]; next_cursor: string | null; corrupt: StoreError[] };
 /** A due item that fails the record schema: what `setAside` needs to take it out of the due index. */
@@ -66,8 +67,6 @@ export interface RequestStore {
    * False when the item changed since it was read.
    */
   setAside(item: CorruptDueItem, at: Date): Promise<boolean | StoreError>;
-  /** Takes a lease: sets lease_until and moves next_check_at to leaseUntil, so a lapsed lease is due again. */
-  claim(id: string, expectedVersion: number, leaseUntil: Date): Promise<ClaimOutcome | StoreError>;
 }
 
 type Item = Record<string, unknown>;
@@ -75,8 +74,6 @@ type Item = Record<string, unknown>;
 // Bounds one list call's reads when a selective filter matches little; the cursor resumes the walk.
 const MAX_LIST_QUERIES = 10;
 const FILTERED_PAGE_SIZE = 50;
-
-const cursorSchema = z.object({ t: z.string(), s: z.string(), i: z.string() });
 
 export function createRequestStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): RequestStore {
   async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -142,46 +139,14 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
     return current instanceof StoreError ? current : { saved: false, current };
   }
 
-  async function claim(id: string, expectedVersion: number, leaseUntil: Date): Promise<ClaimOutcome | StoreError> {
-    const lease = leaseUntil.toISOString();
-    try {
-      const res = await send('UpdateItem', () =>
-        client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: requestPk(id), sk: REQUEST_SK },
-            UpdateExpression:
-              'SET #internal.#lease = :lease, #internal.#version = :next, next_check_at = :lease, due_pk = :due_pk, due_sk = :due_sk',
-            ConditionExpression: 'attribute_exists(pk) AND #internal.#version = :expected',
-            ExpressionAttributeNames: { '#internal': 'internal', '#lease': 'lease_until', '#version': 'version' },
-            ExpressionAttributeValues: {
-              ':lease': lease,
-              ':next': expectedVersion + 1,
-              ':expected': expectedVersion,
-              ':due_pk': dueShard(id),
-              ':due_sk': `${lease}#${id}`,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      const record = res.Attributes ? fromItem(res.Attributes) : new StoreError('corrupt-item', `claim of ${id} returned no item`);
-      return record instanceof StoreError ? record : { claimed: true, record };
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
-    const current = await get(id);
-    return current instanceof StoreError ? current : { claimed: false, current };
-  }
-
   async function list(tenant: string, options: ListOptions = {}): Promise<RequestPage | StoreError> {
     const parsed = listOptions.safeParse(options);
     if (!parsed.success) return new StoreError('bad-input', `list options: ${describeIssues(parsed.error)}`);
     const { status, kind, limit, cursor } = parsed.data;
     let startKey: Item | undefined;
     if (cursor !== undefined) {
-      const decoded = decodeCursor(cursor, tenant);
-      if (decoded instanceof StoreError) return decoded;
+      const decoded = listStartKey(cursor, tenant);
+      if (decoded === null) return new StoreError('bad-cursor', 'cursor is not one this service issued for this tenant');
       startKey = decoded;
     }
 
@@ -238,7 +203,7 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
         break;
       }
     }
-    return { items, next_cursor: resumeKey ? encodeCursor(tenant, resumeKey) : null, corrupt };
+    return { items, next_cursor: resumeKey ? listCursor(tenant, resumeKey) : null, corrupt };
   }
 
   async function due(now: Date, limit: number): Promise<DueRequests> {
@@ -303,7 +268,7 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
     return found;
   }
 
-  return { create, get, list, save, due, claim, setAside };
+  return { create, get, list, save, due, setAside };
 }
 
 function validForWrite(stored: StoredRequest): StoredRequest | StoreError {
@@ -340,26 +305,6 @@ function fromItem(item: Item): StoredRequest | StoreError {
 
 function idOf(item: Item): string {
   return typeof item.pk === 'string' ? item.pk.slice('REQ#'.length) : '(unknown)';
-}
-
-function encodeCursor(tenant: string, key: Item): string {
-  const id = String(key.pk).slice('REQ#'.length);
-  return Buffer.from(JSON.stringify({ t: tenant, s: String(key.tenant_sk), i: id })).toString('base64url');
-}
-
-/** The query start key a cursor stands for; only ever inside the caller's own tenant partition. */
-function decodeCursor(cursor: string, tenant: string): Item | StoreError {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return new StoreError('bad-cursor', 'cursor is not one this service issued');
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success || parsed.data.t !== tenant || !parsed.data.s.endsWith(`#${parsed.data.i}`)) {
-    return new StoreError('bad-cursor', 'cursor is not one this service issued for this tenant');
-  }
-  return { pk: requestPk(parsed.data.i), sk: REQUEST_SK, tenant_pk: tenantPk(tenant), tenant_sk: parsed.data.s };
 }
 
 // Paths and zod's messages only: never the offending values, which may carry URLs with secrets.

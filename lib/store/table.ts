@@ -14,6 +14,7 @@
 // Both GSIs project ALL attributes; billing is PAY_PER_REQUEST. serverless.yml mirrors tableDefinition.
 import { createHash } from 'node:crypto';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod';
 
 export const BY_TENANT_INDEX = 'by_tenant';
 export const DUE_INDEX = 'due';
@@ -86,4 +87,25 @@ export function allDueShards(): string[] {
 /** Upper bound for `due_sk` that includes every id due at exactly `now` ('$' sorts right after '#'). */
 export function dueUpperBound(now: Date): string {
   return `${now.toISOString()}$`;
+}
+
+const listCursorFields = z.object({ t: z.string(), s: z.string(), i: z.string() });
+
+/** The opaque `next_cursor` of a listing that resumes after the by_tenant index item `key`. */
+export function listCursor(tenant: string, key: Record<string, unknown>): string {
+  const id = String(key.pk).slice('REQ#'.length);
+  return Buffer.from(JSON.stringify({ t: tenant, s: String(key.tenant_sk), i: id })).toString('base64url');
+}
+
+/** The query start key a cursor stands for, only ever inside the caller's own tenant partition; null for any other string. */
+export function listStartKey(cursor: string, tenant: string): Record<string, string> | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  const parsed = listCursorFields.safeParse(json);
+  if (!parsed.success || parsed.data.t !== tenant || !parsed.data.s.endsWith(`#${parsed.data.i}`)) return null;
+  return { pk: requestPk(parsed.data.i), sk: REQUEST_SK, tenant_pk: tenantPk(tenant), tenant_sk: parsed.data.s };
 }

@@ -1,6 +1,5 @@
-// The completion event sent to callback URLs (contract section 6).
-import { createHash } from 'node:crypto';
-import { z } from 'zod';
+// The completion event sent to callback URLs: its type, when the outcome happened, and the record as `data`.
+import * as z from 'zod';
 import { requestRecord, type RequestRecord, type RequestStatus } from '../requests/record.js';
 
 export const webhookOutcome = z.enum(['succeeded', 'failed']);
@@ -40,10 +39,4 @@ export function webhookEvent(record: RequestRecord, at: Date): WebhookEvent {
     timestamp: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     data: record,
   };
-}
-
-/** Deterministic, so a recomputed id (after a crash or by a second poller) is the same `webhook-id`. */
-export function webhookEventId(requestId: string, outcome: WebhookOutcome): string {
-  const digest = createHash('sha256').update(`${requestId}\u0000${outcome}`).digest('hex');
-  return `msg_${digest.slice(0, 32)}`;
 }

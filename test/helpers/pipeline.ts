@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { createIntakeHandler } from '../../handlers/intake.js';
 import { handler as pageHandler } from '../../handlers/page.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
-import type { ApiDeps } from '../../lib/api/routes.js';
+import type { ApiDeps } from '../../lib/api/deps.js';
 import { sqsClient } from '../../lib/aws.js';
 import { parseConfig, type Config } from '../../lib/config.js';
 import { isPagePath } from '../../lib/page/serve.js';

@@ -8,7 +8,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIntakeHandler } from '../../handlers/intake.js';
-import type { ApiDeps } from '../../lib/api/routes.js';
+import type { ApiDeps } from '../../lib/api/deps.js';
 import { sqsClient } from '../../lib/aws.js';
 import { slackMessage } from '../../lib/chatops/messages.js';
 import { notifyChat } from '../../lib/chatops/notify.js';

@@ -10,7 +10,7 @@ import { buildApiDeps } from '../../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
 import { startHttpGateway, type LocalGateway } from '../../local/http-gateway.js';
 import { startLocalServices, type LocalServices } from '../../local/services.js';
-import type { ApiDeps } from '../../lib/api/routes.js';
+import type { ApiDeps } from '../../lib/api/deps.js';
 import { registerSecret } from '../helpers/secrets.js';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';

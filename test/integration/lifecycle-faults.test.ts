@@ -10,10 +10,12 @@ import { createWorkerHandler } from '../../handlers/worker.js';
 import { sqsClient } from '../../lib/aws.js';
 import { createImsClient, type ImsClient } from '../../lib/ims/client.js';
 import type { IntakeQueue } from '../../lib/queue/intake.js';
-import { DEFAULT_LIFECYCLE_TIMINGS } from '../../lib/requests/lifecycle.js';
+import { lifecycleTimings } from '../../lib/requests/lifecycle.js';
+
+const DEFAULT_LIFECYCLE_TIMINGS = lifecycleTimings.parse({});
 import type { RequestRecord, StoredRequest } from '../../lib/requests/record.js';
 import type { RequestStore } from '../../lib/store/requests.js';
-import { webhookEventId } from '../../lib/webhooks/event.js';
+import { webhookEventId } from '../../lib/requests/ids.js';
 import { lambdaContext } from '../../local/http-gateway.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { sqsRecord } from '../../local/sqs-runner.js';
@@ -44,7 +46,6 @@ function timeCompressed(queue: IntakeQueue): IntakeQueue {
       if (id && options.delaySeconds) requeues.set(id, [...(requeues.get(id) ?? []), options.delaySeconds]);
       return queue.send(body, { delaySeconds: 0 });
     },
-    changeVisibility: (handle, seconds) => queue.changeVisibility(handle, seconds),
   };
 }
 

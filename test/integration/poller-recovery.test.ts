@@ -12,13 +12,14 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient, sqsClient } from '../../lib/aws.js';
 import type { ImsClient } from '../../lib/ims/client.js';
 import { IntakeQueueError, type IntakeQueue } from '../../lib/queue/intake.js';
-import { REQUEUE_AFTER_MS } from '../../lib/requests/intake.js';
-import { DEFAULT_LIFECYCLE_TIMINGS } from '../../lib/requests/lifecycle.js';
+import { lifecycleTimings } from '../../lib/requests/lifecycle.js';
+
+const DEFAULT_LIFECYCLE_TIMINGS = lifecycleTimings.parse({});
 import type { RequestRecord, StoredRequest } from '../../lib/requests/record.js';
 import { sweepOnce, type SweepReport } from '../../lib/requests/sweep.js';
 import { StoreError } from '../../lib/store/requests.js';
 import { dueShard } from '../../lib/store/table.js';
-import { webhookEventId } from '../../lib/webhooks/event.js';
+import { webhookEventId } from '../../lib/requests/ids.js';
 import { lambdaContext } from '../../local/http-gateway.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { sqsRecord } from '../../local/sqs-runner.js';
@@ -183,8 +184,8 @@ describe('an intake message that was never sent', () => {
     expect(sends).toEqual([{ request_id: id }]);
     const queued = await stored(id);
     expect(queued.status).toBe('queued');
-    // The wait before the poller steps in is REQUEUE_AFTER_MS (60 s) from the request's creation.
-    const dueAt = at(queued.created_at) + REQUEUE_AFTER_MS;
+    // The wait before the poller steps in is the queued safety wait (60 s) from the request's creation.
+    const dueAt = at(queued.created_at) + TIMINGS.queuedSafetyMs;
     expect(at(queued.next_check_at)).toBe(dueAt);
     expect(await queueDepth()).toEqual({ visible: 0, delayed: 0, inFlight: 0 });
 
@@ -206,7 +207,7 @@ describe('an intake message that was never sent', () => {
     expect(done).toMatchObject({ status: 'succeeded', error: null, image_id: EXPORTABLE });
     expect(exportPosts(bucketUrl)).toHaveLength(1);
     expectOneWebhook(done, 'image.export.succeeded');
-    console.info(`recovery: unsent intake message re-enqueued ${REQUEUE_AFTER_MS / 1000} s after creation`);
+    console.info(`recovery: unsent intake message re-enqueued ${TIMINGS.queuedSafetyMs / 1000} s after creation`);
   });
 });
 

@@ -1,4 +1,4 @@
-import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntakeQueueError, MAX_MESSAGE_BYTES, createIntakeQueue } from '../../lib/queue/intake.js';
 import { startLocalServices } from '../../local/services.js';
@@ -52,7 +52,7 @@ describe('intake queue', () => {
     expect(second?.MessageId).toBe(sent.messageId);
 
     // Making it visible at once ends the second receive; the third would exceed maxReceiveCount.
-    await t.queue.changeVisibility(second?.ReceiptHandle ?? '', 0);
+    await t.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: t.services.queueUrl, ReceiptHandle: second?.ReceiptHandle, VisibilityTimeout: 0 }));
     expect(await receive(t.services.queueUrl)).toEqual([]);
     const [dead] = await receive(t.services.dlqUrl, 1);
     expect(dead?.MessageId).toBe(sent.messageId);

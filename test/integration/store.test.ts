@@ -160,21 +160,6 @@ describe('request store', () => {
     expect(stored).toEqual(winners[0]?.saved ? winners[0].record : undefined);
     expect(stored).toMatchObject({ internal: { version: 1 } });
   });
-
-  it('claims a record only from the version it read, moving its next check to the lease end', async () => {
-    const record = storedRequestFixture({ id: 'req_claim' });
-    await createAll(t.store, [record]);
-    const leaseUntil = new Date('2099-06-01T00:00:00Z');
-    const claimed = unwrap(await t.store.claim('req_claim', 0, leaseUntil));
-    expect(claimed.claimed).toBe(true);
-    expect(claimed.claimed && claimed.record).toMatchObject({
-      next_check_at: leaseUntil.toISOString(),
-      internal: { version: 1, lease_until: leaseUntil.toISOString() },
-    });
-    const second = unwrap(await t.store.claim('req_claim', 0, leaseUntil));
-    expect(second).toEqual({ claimed: false, current: await t.store.get('req_claim') });
-    expect(unwrap(await t.store.claim('req_never_made', 0, leaseUntil))).toEqual({ claimed: false, current: null });
-  });
 });
 
 describe('due requests', () => {

@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { publicRecord, type RequestRecord } from '../../lib/requests/record.js';
-import { webhookEventId } from '../../lib/webhooks/event.js';
+import { webhookEventId } from '../../lib/requests/ids.js';
 import { deliverWebhook, postJson, postSigned } from '../../lib/webhooks/deliver.js';
 import { createGuardedAgent, type ResolveHost } from '../../lib/webhooks/guard.js';
 import { storedRequestFixture } from '../helpers/records.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBackoff, DEFAULT_CHECK_BACKOFF, dueAt, isDue, nextCheckAt, nextCheckDelayMs } from '../../lib/requests/backoff.js';
+import { checkBackoff, DEFAULT_CHECK_BACKOFF, dueAt, nextCheckDelayMs } from '../../lib/requests/backoff.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -77,19 +77,5 @@ describe('due times', () => {
 
   it('dueAt adds the delay and answers an ISO time', () => {
     expect(dueAt(now, 90 * SECOND)).toBe('2026-11-23T10:01:30.000Z');
-  });
-
-  it('nextCheckAt schedules from the job age at the time of asking', () => {
-    const startedAt = new Date(now.getTime() - 40 * SECOND);
-    expect(nextCheckAt(startedAt, now)).toBe('2026-11-23T10:00:40.000Z');
-    expect(nextCheckAt(new Date(now.getTime() - 2 * HOUR), now)).toBe('2026-11-23T10:05:00.000Z');
-  });
-
-  it('isDue is true from the due time on, and never for null or garbage', () => {
-    expect(isDue('2026-11-23T10:00:00.000Z', now)).toBe(true);
-    expect(isDue('2026-11-23T09:59:59.999Z', now)).toBe(true);
-    expect(isDue('2026-11-23T10:00:00.001Z', now)).toBe(false);
-    expect(isDue(null, now)).toBe(false);
-    expect(isDue('not a time', now)).toBe(false);
   });
 });

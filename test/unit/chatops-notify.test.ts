@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chatAfterNotify, responseUrlUsable, type ChatNotifyResult } from '../../lib/chatops/notify.js';
+import { responseUrlUsable, type ChatNotifyResult } from '../../lib/chatops/notify.js';
 import { checkChatUrl } from '../../lib/chatops/urls.js';
+import { decide, lifecycleTimings } from '../../lib/requests/lifecycle.js';
+import { storedRequestFixture } from '../helpers/records.js';
 
 const NOW = new Date('2026-03-01T10:10:00Z');
 const chat = (over: Partial<{ response_url: string | null; response_uses: number; expires_at: string | null }> = {}) => ({
@@ -46,8 +48,14 @@ describe('response_url budget', () => {
     const posted: ChatNotifyResult = { ok: true, target: 'response_url', status: 200, usedResponseUrl: true };
     const viaWebhook: ChatNotifyResult = { ok: true, target: 'chat_webhook', status: 200, usedResponseUrl: false };
     const refused: ChatNotifyResult = { ok: false, kind: 'delivery-failed', usedResponseUrl: true, failures: [] };
-    expect(chatAfterNotify(chat({ response_uses: 2 }), posted.usedResponseUrl)?.response_uses).toBe(3);
-    expect(chatAfterNotify(chat({ response_uses: 2 }), viaWebhook.usedResponseUrl)?.response_uses).toBe(2);
-    expect(chatAfterNotify(chat({ response_uses: 2 }), refused.usedResponseUrl)?.response_uses).toBe(3);
+    const base = storedRequestFixture({ id: 'req_chat', status: 'succeeded' });
+    const record = { ...base, internal: { ...base.internal, chat: chat({ response_uses: 2 }) } };
+    const usesAfter = (result: ChatNotifyResult) => {
+      const decision = decide(record, { type: 'chat-notified', at: NOW, usedResponseUrl: result.usedResponseUrl }, { ...lifecycleTimings.parse({}), hasWebhookTarget: false });
+      return decision.ok ? decision.record.internal.chat?.response_uses : record.internal.chat.response_uses;
+    };
+    expect(usesAfter(posted)).toBe(3);
+    expect(usesAfter(viaWebhook)).toBe(2);
+    expect(usesAfter(refused)).toBe(3);
   });
 });

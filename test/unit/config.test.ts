@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, resolveSecrets } from '../../lib/config.js';
+import { createConfigLoader, parseConfig, resolveSecrets } from '../../lib/config.js';
+import { once } from '../../lib/runtime/once.js';
 import { hashSecret, newWebhookSecret } from '../../lib/tenants.js';
 import { registerSecret } from '../helpers/secrets.js';
 
@@ -72,5 +73,72 @@ describe('settings', () => {
     const err = await resolveSecrets({ SECRETS_PARAMETER: '/p' }, async () => JSON.stringify({ IMS_PASWORD: registerSecret('hunter2-secret') })).catch((e: Error) => e.message);
     expect(err).toContain('IMS_PASWORD');
     expect(err).not.toContain('hunter2-secret');
+  });
+});
+
+describe('settings over a container\'s life', () => {
+  const { TENANTS: _t, IMS_PASSWORD: _p, ...plain } = base;
+  const env = { ...plain, SECRETS_PARAMETER: '/ims-transfer/prod/secrets' };
+  const document = (password: string) => JSON.stringify({ TENANTS, IMS_PASSWORD: password });
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+  it('reads the secrets again on the next call after a failed read at cold start', async () => {
+    const answers: (() => string)[] = [() => { throw throttled(); }, () => document(base.IMS_PASSWORD)];
+    const load = createConfigLoader(env, async () => (answers.shift() ?? (() => document(base.IMS_PASSWORD)))());
+    await expect(load()).rejects.toThrow('Rate exceeded');
+    const config = await load();
+    expect(config.tenants[0]?.id).toBe('acme');
+  });
+
+  it('keeps the same settings while the document is unchanged, and takes a rotated secret without a restart', async () => {
+    let current = document(base.IMS_PASSWORD);
+    const load = createConfigLoader(env, async () => current);
+    const first = await load();
+    expect(await load()).toBe(first);
+    const rotated = registerSecret('rotated horse battery staple');
+    current = document(rotated);
+    const second = await load();
+    expect(second).not.toBe(first);
+    expect(second.ims.auth).toMatchObject({ kind: 'password', password: rotated });
+  });
+
+  it('serves the last good settings while a later read fails, and never caches the failure', async () => {
+    let fail = false;
+    const load = createConfigLoader(env, async () => {
+      if (fail) throw throttled();
+      return document(base.IMS_PASSWORD);
+    });
+    const good = await load();
+    fail = true;
+    expect(await load()).toBe(good);
+    fail = false;
+    expect(await load()).toBe(good);
+  });
+
+  it('parses the environment alone when there is no secrets parameter, and retries an invalid one', async () => {
+    const source: Record<string, string | undefined> = { ...base, IMS_PROJECT_ID: 'not-hex' };
+    const load = createConfigLoader(source, async () => {
+      throw new Error('no parameter should be read');
+    });
+    await expect(load()).rejects.toThrow('IMS_PROJECT_ID');
+    source.IMS_PROJECT_ID = base.IMS_PROJECT_ID;
+    const config = await load();
+    expect(await load()).toBe(config);
+  });
+});
+
+describe('once', () => {
+  it('keeps a built value, but not a promise that rejected', async () => {
+    let calls = 0;
+    const value = once(async () => {
+      calls++;
+      if (calls === 1) throw new Error('cold start read failed');
+      return { built: calls };
+    });
+    await expect(value()).rejects.toThrow('cold start read failed');
+    const built = await value();
+    expect(built).toEqual({ built: 2 });
+    expect(await value()).toBe(built);
+    expect(calls).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decide,
-  DEFAULT_LIFECYCLE_TIMINGS,
+  lifecycleTimings,
   pendingAnnouncements,
   pendingChildExport,
   waitedPastDeadline,
@@ -12,7 +12,7 @@ import {
   type RejectReason,
 } from '../../lib/requests/lifecycle.js';
 import { requestRecord, type RequestKind, type RequestStatus, type StoredRequest } from '../../lib/requests/record.js';
-import { webhookEventId } from '../../lib/webhooks/event.js';
+import { webhookEventId } from '../../lib/requests/ids.js';
 import { storedRequestFixture } from '../helpers/records.js';
 
 const SECOND = 1000;
@@ -22,7 +22,7 @@ const T0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const iso = (ms: number) => at(ms).toISOString();
 
-const settings: LifecycleSettings = { ...DEFAULT_LIFECYCLE_TIMINGS, hasWebhookTarget: true };
+const settings: LifecycleSettings = { ...lifecycleTimings.parse({}), hasWebhookTarget: true };
 const noTarget: LifecycleSettings = { ...settings, hasWebhookTarget: false };
 
 const SOURCE_IMAGE = '1b9c7e5a-44f2-4a41-9d0e-0b6a2b1f6c11';
@@ -565,5 +565,31 @@ describe('cancel', () => {
 
   it('drops the queue message of a cancelled request instead of submitting it', () => {
     expect(rejection(decide(inStatus('cancelled'), { type: 'claim-submission', at: at(HOUR) }, settings))).toBe('stale');
+  });
+});
+
+describe('bookkeeping events', () => {
+  it('fails a request refused at intake and announces it like any other failure', () => {
+    const { record, effects } = step(queued('export'), { type: 'refused-at-intake', code: 'VALIDATION', message: 'request.image_id: must be a UUID', source: 'validation', at: LATER });
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'VALIDATION', source: 'validation' }, completed_at: iso(MINUTE) });
+    expect(record.webhook).toEqual({ status: 'pending', attempts: 0 });
+    expect(effects).toEqual([{ type: 'send-webhook', eventId: webhookEventId(record.id, 'failed') }]);
+    const silent = step(queued('export'), { type: 'refused-at-intake', code: 'VALIDATION', message: 'x', source: 'validation', at: LATER }, noTarget);
+    expect(silent.record).toMatchObject({ status: 'failed', next_check_at: null, webhook: { status: 'none', attempts: 0 } });
+    expect(silent.effects).toEqual([]);
+  });
+
+  it('refuses at intake only what has not reached IMS', () => {
+    const event: LifecycleEvent = { type: 'refused-at-intake', code: 'VALIDATION', message: 'x', source: 'validation', at: LATER };
+    expect(rejection(decide(inStatus('running'), event, settings))).toBe('stale');
+    expect(rejection(decide(queued('import', { attempts: 1 }), event, settings))).toBe('not-allowed');
+  });
+
+  it('counts a chat response_url use, and nothing when none was used', () => {
+    const withChat = queued('import', { status: 'succeeded', internal: { ...queued().internal, chat: { response_url: 'https://hooks.slack.com/commands/T/1/2', response_uses: 1, expires_at: iso(HOUR) } } });
+    const { record } = step(withChat, { type: 'chat-notified', usedResponseUrl: true, at: LATER });
+    expect(record).toEqual({ ...withChat, internal: { ...withChat.internal, chat: { ...withChat.internal.chat, response_uses: 2 } } });
+    expect(rejection(decide(withChat, { type: 'chat-notified', usedResponseUrl: false, at: LATER }, settings))).toBe('not-allowed');
+    expect(rejection(decide(queued(), { type: 'chat-notified', usedResponseUrl: true, at: LATER }, settings))).toBe('not-allowed');
   });
 });

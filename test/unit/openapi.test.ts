@@ -1,6 +1,6 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../lib/requests/openapi.js';
+import { openApiDocument } from '../../lib/api/openapi.js';
 import {
   PROBLEM_TYPES,
   conflict,
@@ -14,7 +14,7 @@ import {
   unauthorized,
   unsupportedMediaType,
   validationFailed,
-} from '../../lib/requests/problems.js';
+} from '../../lib/api/problems.js';
 
 type Operation = { security?: unknown[]; parameters?: { in: string; name: string }[]; responses: Record<string, unknown> };
 
@@ -77,7 +77,7 @@ describe('the OpenAPI document', () => {
     });
   });
 
-  it('documents every error status of the contract as problem+json', () => {
+  it('documents every error status the API answers as problem+json', () => {
     const statuses = new Set(
       Object.values(paths).flatMap((item) => Object.values(item).flatMap((op) => Object.keys(op.responses).filter((s) => s >= '400'))),
     );

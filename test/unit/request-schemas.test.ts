@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestKind } from '../../lib/requests/record.js';
-import { parseQueueMessage, parseRequest, requestSchemas, validationErrors } from '../../lib/requests/schemas.js';
+import { parseQueueMessage } from '../../lib/requests/queue-message.js';
+import { parseRequest, requestSchemas, validationErrors } from '../../lib/requests/schemas.js';
 
 const IMAGE_ID = 'd164b5df-1bc3-4c3f-893e-3e471fd16e64';
 const INSTANCE_ID = '877a2cda-ba63-4e1e-b95f-e67e48b6129a';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { publicRecord, type RequestRecord } from '../../lib/requests/record.js';
-import { webhookEvent, webhookEventId, webhookEventPayload } from '../../lib/webhooks/event.js';
+import { webhookEventId } from '../../lib/requests/ids.js';
+import { webhookEvent, webhookEventPayload } from '../../lib/webhooks/event.js';
 import { storedRequestFixture } from '../helpers/records.js';
 
 /** A succeeded export, as callers see it. */
@@ -41,7 +42,7 @@ describe('webhookEvent', () => {
     expect(webhookEvent(finishedRecord({ kind, status }), at).type).toBe(type);
   });
 
-  it('carries the record and the outcome time in the contract shape', () => {
+  it('carries the record and the outcome time in the documented shape', () => {
     const record = finishedRecord({
       status: 'failed',
       error: { code: 'IMG.0070', message: 'The OBS object already exists.', source: 'ims' },

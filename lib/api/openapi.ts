@@ -1,22 +1,13 @@
-// The OpenAPI 3.1 document of the HTTP API (contract section 2), generated from the zod schemas
+// The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas
 // so that it cannot drift from what intake validates.
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { deliveryList } from '../store/deliveries.js';
-import { requestRecord } from './record.js';
+import { slashCommandForm, slashCommandReply } from '../chatops/schemas.js';
+import { requestRecord } from '../requests/record.js';
+import { captureRequest, exportRequest, exportTarget, idempotencyKey, importRequest } from '../requests/schemas.js';
 import { PROBLEM_CONTENT_TYPE, problemDetails } from './problems.js';
-import {
-  captureRequest,
-  exportRequest,
-  exportTarget,
-  healthStatus,
-  idempotencyKey,
-  importRequest,
-  listQuery,
-  requestList,
-  slashCommandForm,
-  slashCommandReply,
-} from './schemas.js';
+import { healthStatus, listQuery, requestList } from './schemas.js';
 
 type OpenApiDocument = ReturnType<typeof createDocument>;
 

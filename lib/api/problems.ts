@@ -1,7 +1,7 @@
-// RFC 9457 problem details for every error the HTTP API answers (contract section 2).
+// RFC 9457 problem details for every error the HTTP API answers (listed in the OpenAPI document).
 // `type` URIs are stable identifiers callers may switch on; they are documented, not fetched.
-import { z } from 'zod';
-import { fieldError, type FieldError } from './schemas.js';
+import * as z from 'zod';
+import { fieldError, type FieldError } from '../requests/schemas.js';
 
 const PROBLEM_BASE = 'https://ims-transfer.dev/problems/';
 

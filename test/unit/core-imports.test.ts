@@ -1,0 +1,37 @@
+// The lifecycle core is pure and takes its timings as settings: what it imports, directly or through
+// the modules it imports, is its own small world (the record, ids, backoff arithmetic, zod) and no
+// adapter (store, queue, IMS client, webhooks, intake).
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Every module `file` reaches through its imports (type-only ones too), as repository paths or package names. */
+function reach(file: string, seen = new Set<string>()): Set<string> {
+  for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
+    if (!fileName.startsWith('.')) {
+      seen.add(fileName);
+      continue;
+    }
+    const target = join(dirname(file), fileName.replace(/\.js$/, '.ts'));
+    const name = relative(ROOT, target);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    reach(target, seen);
+  }
+  return seen;
+}
+
+describe('the lifecycle core', () => {
+  it('imports nothing but its own pure modules', () => {
+    expect([...reach(join(ROOT, 'lib/requests/lifecycle.ts'))].sort()).toEqual([
+      'lib/requests/backoff.ts',
+      'lib/requests/ids.ts',
+      'lib/requests/record.ts',
+      'node:crypto',
+      'zod',
+    ]);
+  });
+});
