@@ -20,6 +20,7 @@
 //   They leave `updated_at` alone: it dates the request's own progress, which the sweep's re-enqueue
 //   interval is measured from.
 import * as z from 'zod';
+import { hintFor } from '../ims/hints.js';
 import { checkBackoff, dueAt, nextCheckDelayMs } from './backoff.js';
 import { webhookEventId } from './ids.js';
 import type { RequestError, RequestStatus, StoredRequest } from './record.js';
@@ -387,7 +388,7 @@ function complete(record: StoredRequest, at: Date, settings: LifecycleSettings, 
   const done: StoredRequest = {
     ...record,
     ...outcome,
-    error: outcome.status === 'failed' ? (outcome.error ?? null) : null,
+    error: outcome.status === 'failed' && outcome.error ? withHint(outcome.error) : null,
     completed_at: at.toISOString(),
     updated_at: at.toISOString(),
     internal: { ...record.internal, lease_until: null, submit_uncertain: false },
@@ -537,6 +538,11 @@ function chatNotified(record: StoredRequest, event: Event<'chat-notified'>): Dec
 }
 
 // ---- small pieces ----
+
+/** Every failure says what to do about it: its code's hint, unless the event brought a more specific one. */
+function withHint(error: RequestError): RequestError {
+  return { ...error, hint: error.hint ?? hintFor(error.code, error.source) };
+}
 
 function accept(record: StoredRequest, effects: Effect[] = []): Accepted {
   return { ok: true, record, effects };

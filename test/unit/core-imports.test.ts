@@ -1,5 +1,5 @@
 // The lifecycle core is pure and takes its timings as settings: what it imports, directly or through
-// the modules it imports, is its own small world (the record, ids, backoff arithmetic, zod) and no
+// the modules it imports, is its own small world (the record, ids, backoff arithmetic, error hints, zod) and no
 // adapter (store, queue, IMS client, webhooks, intake).
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -27,6 +27,8 @@ function reach(file: string, seen = new Set<string>()): Set<string> {
 describe('the lifecycle core', () => {
   it('imports nothing but its own pure modules', () => {
     expect([...reach(join(ROOT, 'lib/requests/lifecycle.ts'))].sort()).toEqual([
+      // A table of what to do about each error code: data, no I/O.
+      'lib/ims/hints.ts',
       'lib/requests/backoff.ts',
       'lib/requests/ids.ts',
       'lib/requests/record.ts',

@@ -1,3 +1,4 @@
+import { hintFor } from '../../lib/ims/hints.js';
 import { describe, expect, it } from 'vitest';
 import {
   decide,
@@ -221,7 +222,9 @@ describe('submission', () => {
   it('fails a refused submission with IMS code and message verbatim and announces it', () => {
     const { record, effects } = step(inStatus('submitting', 'export'), { type: 'ims-refused', code: 'IMG.0071', message: 'cannot export', at: LATER });
     expect(record).toMatchObject({ status: 'failed', attempts: 1, completed_at: iso(MINUTE) });
-    expect(record.error).toEqual({ code: 'IMG.0071', message: 'cannot export', source: 'ims' });
+    expect(record.error).toEqual({ code: 'IMG.0071', message: 'cannot export', source: 'ims', hint: hintFor('IMG.0071', 'ims') });
+    // The hint says what to do about this very code (the hint table's own tests cover every code).
+    expect(record.error?.hint).toMatch(/export another image/i);
     expect(record.webhook).toEqual({ status: 'pending', attempts: 0 });
     const eventId = webhookEventId(record.id, 'failed');
     expect(record.internal.webhook_event_id).toBe(eventId);
@@ -232,7 +235,7 @@ describe('submission', () => {
 
   it('names a refusal without an IMS code as ours', () => {
     const { record } = step(inStatus('submitting'), { type: 'ims-refused', code: null, message: 'forbidden', at: LATER });
-    expect(record.error).toEqual({ code: 'IMS_REFUSED', message: 'forbidden', source: 'ims' });
+    expect(record.error).toEqual({ code: 'IMS_REFUSED', message: 'forbidden', source: 'ims', hint: hintFor('IMS_REFUSED', 'ims') });
   });
 
   it('retries an unavailable IMS with growing delays up to 900 s and fails at the attempt cap with the last message', () => {
@@ -259,7 +262,7 @@ describe('submission', () => {
     }
     expect(delays).toEqual([10, 30, 60, 120, 300, 600, 900]);
     expect(record.attempts).toBe(settings.maxSubmitAttempts);
-    expect(record.error).toEqual({ code: 'IMS_UNAVAILABLE', message: '503 #8', source: 'internal' });
+    expect(record.error).toEqual({ code: 'IMS_UNAVAILABLE', message: '503 #8', source: 'internal', hint: hintFor('IMS_UNAVAILABLE', 'internal') });
   });
 
   it('keeps an IMS code of the last unavailable answer, and honours Retry-After within the 900 s SQS limit', () => {
@@ -270,7 +273,7 @@ describe('submission', () => {
     expect(long.effects).toEqual([{ type: 'requeue', delaySeconds: 900 }]);
     const again = step(first.record, { type: 'claim-submission', at: at(2 * MINUTE) }, capped).record;
     const { record } = step(again, { type: 'ims-unavailable', message: 'Service unavailable', code: 'APIGW.0308', at: at(3 * MINUTE) }, capped);
-    expect(record.error).toEqual({ code: 'APIGW.0308', message: 'Service unavailable', source: 'ims' });
+    expect(record.error).toEqual({ code: 'APIGW.0308', message: 'Service unavailable', source: 'ims', hint: hintFor('APIGW.0308', 'ims') });
   });
 
   it('re-queues an unknown outcome so that the next submission looks for the first one', () => {
@@ -292,7 +295,7 @@ describe('submission', () => {
     const capped: LifecycleSettings = { ...settings, maxSubmitAttempts: 1 };
     const { record } = step(inStatus('submitting'), { type: 'ims-outcome-unknown', message: 'no answer', at: LATER }, capped);
     expect(record.status).toBe('failed');
-    expect(record.error).toEqual({ code: 'IMS_OUTCOME_UNKNOWN', message: 'no answer', source: 'internal' });
+    expect(record.error).toEqual({ code: 'IMS_OUTCOME_UNKNOWN', message: 'no answer', source: 'internal', hint: hintFor('IMS_OUTCOME_UNKNOWN', 'internal') });
   });
 
   it('takes IMG.0070 on a re-submitted export as the success of the first submission', () => {
@@ -395,7 +398,7 @@ describe('the running job', () => {
   it('keeps a failed job\'s error code and reason verbatim', () => {
     const reason = 'Failed to export image: the image file is larger than 1 TB.';
     const { record } = step(running, { type: 'job-status', status: 'FAIL', errorCode: 'IMS.0193', failReason: reason, at: at(30 * MINUTE) });
-    expect(record.error).toEqual({ code: 'IMS.0193', message: reason, source: 'ims' });
+    expect(record.error).toEqual({ code: 'IMS.0193', message: reason, source: 'ims', hint: hintFor('IMS.0193', 'ims') });
     expect(record.completed_at).toBe(iso(30 * MINUTE));
   });
 

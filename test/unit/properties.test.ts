@@ -106,6 +106,8 @@ describe('decide, on any sequence of events', () => {
           if (next.progress !== null) expect(next.progress).toBeLessThanOrEqual(100);
           if (TERMINAL.has(next.status)) expect(next.completed_at).not.toBeNull();
           if (next.status === 'failed') expect(next.error).not.toBeNull();
+          // Whatever made it fail, the failure says what to do about it.
+          if (next.status === 'failed' && next !== record && record.status !== 'failed') expect(next.error?.hint).toMatch(/\S/);
           if (next.webhook.status === 'none' || next.webhook.status === 'delivered' || next.webhook.status === 'failed') {
             expect(decision.effects.some((x) => x.type === 'send-webhook')).toBe(false);
           }
