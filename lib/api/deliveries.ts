@@ -6,20 +6,20 @@ import { transition } from '../requests/transition.js';
 import type { Tenant } from '../tenants.js';
 import { ownRecord, type ApiDeps } from './deps.js';
 import { json } from './http.js';
-import { conflict, notFound, type HttpResult } from './problems.js';
+import { conflict, noSuchRequest, type HttpResult } from './problems.js';
 
 type DeliveryRoute = (event: APIGatewayProxyEventV2, tenant: Tenant, deps: ApiDeps, instance: string, params: string[]) => Promise<HttpResult>;
 
 const listDeliveries: DeliveryRoute = async (_event, tenant, deps, instance, [id]) => {
   const record = await ownRecord(deps, tenant, id ?? '');
-  if (!record) return notFound(`No request ${id}.`, { instance });
+  if (!record) return noSuchRequest(id, { instance });
   return json(200, { items: await deps.deliveries.list(record.id) });
 };
 
 /** 202: the outcome event is due at once with its webhook-id; the poller's next sweep sends it. */
 const redeliver: DeliveryRoute = async (_event, tenant, deps, instance, [id]) => {
   const record = await ownRecord(deps, tenant, id ?? '');
-  if (!record) return notFound(`No request ${id}.`, { instance });
+  if (!record) return noSuchRequest(id, { instance });
   const decision = await transition(deps.store, record, { type: 'redeliver', at: deps.now() }, deps.timings);
   if (!decision.ok) return conflict(`Request ${record.id} cannot be redelivered: ${decision.detail}.`, { instance });
   return json(202, publicRecord(decision.record), { location: `/v1/requests/${record.id}/deliveries` });

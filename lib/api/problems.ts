@@ -8,6 +8,7 @@ const PROBLEM_BASE = 'https://ims-transfer.dev/problems/';
 /** Every problem type the API answers with, and its fixed title. */
 export const PROBLEM_TYPES = {
   'malformed-json': { status: 400, title: 'Malformed JSON' },
+  'bad-cursor': { status: 400, title: 'Bad cursor' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
@@ -51,6 +52,10 @@ export function problem(type: ProblemType, detail: string, extra: { errors?: Fie
 
 export const malformedJson = (opts?: Options) => problem('malformed-json', 'The request body is not valid JSON.', opts);
 
+/** A list cursor this listing never handed out (forged, another tenant's, cut short or too long). */
+export const badCursor = (opts?: Options) =>
+  problem('bad-cursor', 'The cursor is not one this listing handed out: start again without it.', { errors: [{ path: 'cursor', message: 'is not a cursor of this listing' }], ...opts });
+
 // Never echo the presented key: it may be a real key with a typo.
 export const unauthorized = (opts?: Options) =>
   problem('unauthorized', 'A valid API key is required: Authorization: Bearer <api key>.', {
@@ -59,6 +64,10 @@ export const unauthorized = (opts?: Options) =>
   });
 
 export const notFound = (detail = 'No such resource.', opts?: Options) => problem('not-found', detail, opts);
+
+/** 404 for a request id; an absurdly long one is not echoed whole. */
+export const noSuchRequest = (id: string | undefined, opts?: Options) =>
+  notFound(`No request ${(id ?? '').length > 40 ? `${(id ?? '').slice(0, 40)}…` : (id ?? '')}.`, opts);
 
 export const conflict = (detail: string, opts?: Options) => problem('conflict', detail, opts);
 

@@ -6,7 +6,9 @@ import { logger } from '../log.js';
 import { acceptRequest } from '../requests/accept.js';
 import { openApiDocument } from './openapi.js';
 import {
+  badCursor,
   conflict,
+  noSuchRequest,
   idempotencyKeyReused,
   internalError,
   notFound,
@@ -58,15 +60,18 @@ const createRequest: Route = async (event, tenant, deps, instance, [collection])
 
 const getRequest: Route = async (_event, tenant, deps, instance, [id]) => {
   const record = await ownRecord(deps, tenant, id ?? '');
-  return record ? json(200, publicRecord(record)) : notFound(`No request ${id}.`, { instance });
+  return record ? json(200, publicRecord(record)) : noSuchRequest(id, { instance });
 };
 
 const listRequests: Route = async (event, tenant, deps, instance) => {
   const query = listQuery.safeParse(event.queryStringParameters ?? {}, { error: requestErrorMap });
-  if (!query.success) return validationFailed(validationErrors(query.error), { instance });
+  if (!query.success) {
+    const errors = validationErrors(query.error);
+    return errors.some((e) => e.path === 'cursor') ? badCursor({ instance }) : validationFailed(errors, { instance });
+  }
   const page = await deps.store.list(tenant.id, query.data);
   if (page instanceof Error) {
-    if (page.kind === 'bad-cursor') return validationFailed([{ path: 'cursor', message: 'is not a cursor of this listing' }], { instance });
+    if (page.kind === 'bad-cursor') return badCursor({ instance });
     throw page;
   }
   return json(200, { items: page.items.map(publicRecord), next_cursor: page.next_cursor });
@@ -74,7 +79,7 @@ const listRequests: Route = async (event, tenant, deps, instance) => {
 
 const cancelRequest: Route = async (_event, tenant, deps, instance, [id]) => {
   const record = await ownRecord(deps, tenant, id ?? '');
-  if (!record) return notFound(`No request ${id}.`, { instance });
+  if (!record) return noSuchRequest(id, { instance });
   const result = await deps.cancel(record, deps.now());
   if (!result.ok) return conflict(`Request ${record.id} is ${result.status}: ${result.reason}`, { instance });
   return json(200, publicRecord(result.record));

@@ -3,6 +3,9 @@
 import * as z from 'zod';
 import { requestKind, requestRecord, requestStatus } from '../requests/record.js';
 
+/** Longer than any cursor the listing hands out. */
+export const MAX_CURSOR_LENGTH = 512;
+
 export const listQuery = z.strictObject({
   status: requestStatus.optional().describe('only requests in this status'),
   kind: requestKind.optional().describe('only requests of this kind'),
@@ -13,7 +16,8 @@ export const listQuery = z.strictObject({
     .max(100, 'must be between 1 and 100')
     .default(20)
     .describe('page size, 1–100 (default 20)'),
-  cursor: z.string().min(1).max(2048).optional().describe('next_cursor of the previous page'),
+  // A real cursor is about 150 characters; the cap keeps forged ones away from the store.
+  cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional().describe('next_cursor of the previous page'),
 });
 export type ListQuery = z.infer<typeof listQuery>;
 

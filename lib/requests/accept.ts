@@ -7,6 +7,7 @@ import { logger } from '../log.js';
 import type { IntakeQueue } from '../queue/intake.js';
 import type { RateLimiter } from '../store/rate-limit.js';
 import type { Tenant } from '../tenants.js';
+import { refusedLiteralTarget, type AddressPolicy } from '../webhooks/addresses.js';
 import { placeRequest, recordRequest, type Placed, type RecordDeps, type RecordOutcome } from './intake.js';
 import type { RequestKind } from './record.js';
 import { parseRequest, type FieldError } from './schemas.js';
@@ -27,6 +28,8 @@ export interface AcceptDeps extends RecordDeps {
   queue: IntakeQueue;
   /** Per-tenant limit of HTTP and chat requests; queue messages are paced by the queue. */
   rateLimiter: RateLimiter | null;
+  /** Which callback addresses deliveries may reach; an IP literal outside it is refused at once. */
+  webhookPolicy: AddressPolicy;
 }
 
 /** The message the worker takes from the intake queue for a stored request. */
@@ -58,6 +61,9 @@ export async function acceptRequest(tenant: Tenant, kind: RequestKind, body: unk
   const parsed = parseRequest(kind, body);
   if (!parsed.ok) return { outcome: 'invalid', errors: parsed.errors };
   const request = parsed.request as Record<string, unknown>;
+  // An IP literal is known now to be unreachable: say so instead of failing every delivery later (names are checked when connected to).
+  const refusedTarget = typeof request.callback_url === 'string' ? refusedLiteralTarget(request.callback_url, deps.webhookPolicy) : null;
+  if (refusedTarget) return { outcome: 'invalid', errors: [{ path: 'callback_url', message: refusedTarget }] };
 
   const placed = placeRequest(request, deps.placement);
   if (placed.projectId === null) return { outcome: 'no-project', region: placed.region };

@@ -6,6 +6,7 @@ import type { IntakeQueue } from '../queue/intake.js';
 import { chatMessageId, recordAttempts, type DeliveryLog } from '../store/deliveries.js';
 import type { RequestStore } from '../store/requests.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
+import type { AddressPolicy } from '../webhooks/addresses.js';
 import { deliverWebhook, type PostDeps } from '../webhooks/deliver.js';
 import { webhookEvent } from '../webhooks/event.js';
 import { enqueue } from './accept.js';
@@ -25,6 +26,8 @@ export interface EffectDeps {
   tenants: TenantDirectory;
   placement: Placement;
   webhookAgent: Agent;
+  /** The addresses webhookAgent may reach; intake refuses callback IP literals outside it. */
+  webhookPolicy: AddressPolicy;
   chat: ChatNotifier | null;
   timings: LifecycleTimings;
   now: () => Date;
@@ -45,7 +48,9 @@ async function sendWebhook(record: StoredRequest, eventId: string, deps: EffectD
   );
   const message = result.ok ? undefined : `${result.kind}${'status' in result && result.status ? ` ${result.status}` : ''}: ${result.message}`;
   if (!result.ok) logger.warn('webhook delivery failed', { requestId: record.id, eventId, target: redactUrl(url), reason: message });
-  const next = await transition(deps.store, record, { type: 'webhook-result', at: deps.now(), ok: result.ok, ...(message ? { message } : {}) }, deps.timings);
+  // An address the guard refuses, or a URL that cannot be called, stays so: retrying for hours mends nothing.
+  const final = !result.ok && (result.kind === 'refused-address' || result.kind === 'bad-url');
+  const next = await transition(deps.store, record, { type: 'webhook-result', at: deps.now(), ok: result.ok, final, ...(message ? { message } : {}) }, deps.timings);
   if (next.ok && next.record.webhook.status === 'failed') {
     // The metric filter behind the "failed webhooks" alarm matches this message.
     logger.error('webhook failed', { requestId: record.id, eventId, attempts: next.record.webhook.attempts, target: redactUrl(url), reason: message });

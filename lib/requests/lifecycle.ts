@@ -85,7 +85,8 @@ export type LifecycleEvent = { at: Date } & (
       failReason?: string | null;
     }
   | { type: 'deadline-passed' }
-  | { type: 'webhook-result'; ok: boolean; message?: string }
+  /** `final`: a failure no retry can mend (the address is refused, the URL cannot be called): no retry is scheduled. */
+  | { type: 'webhook-result'; ok: boolean; final?: boolean; message?: string }
   /** POST /v1/requests/{id}/redeliver: the outcome event once more, same webhook-id, due now. */
   | { type: 'redeliver' }
   | { type: 'cancel' }
@@ -453,7 +454,7 @@ function webhookResult(record: StoredRequest, event: Event<'webhook-result'>, se
     return reject(record, 'not-allowed', 'no webhook was sent for this request');
   }
   const attempts = record.webhook.attempts + 1;
-  const retryIn = event.ok ? undefined : settings.webhookRetryDelaysMs[attempts - 1];
+  const retryIn = event.ok || event.final ? undefined : settings.webhookRetryDelaysMs[attempts - 1];
   const nextAt = retryIn === undefined ? null : dueAt(event.at, retryIn);
   return accept({
     ...record,

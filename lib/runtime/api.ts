@@ -24,6 +24,7 @@ export function buildApiDeps(cfg: Config): ApiDeps {
     timings: cfg.timings,
     now: () => new Date(),
     cancel: (record, at) => cancelRequest(store, record, at, cfg.timings),
+    webhookPolicy: { allowLoopback: cfg.allowLoopbackWebhooks },
     deliveries: createDeliveryLog({ client: db, tableName: cfg.tableName }),
     chat: { slackSigningSecret: cfg.slackSigningSecret ?? null, replays: createReplayGuard(), allowLoopback: cfg.allowLoopbackWebhooks },
   };

@@ -26,6 +26,7 @@ function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof cre
     tenants: tenantDirectory(cfg.tenants),
     placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
     webhookAgent,
+    webhookPolicy: { allowLoopback: cfg.allowLoopbackWebhooks },
     chat: createChatNotifier({ agent: webhookAgent, allowLoopback: cfg.allowLoopbackWebhooks }),
     timings: cfg.timings,
     now,

@@ -89,7 +89,10 @@ export function dueUpperBound(now: Date): string {
   return `${now.toISOString()}$`;
 }
 
-const listCursorFields = z.object({ t: z.string(), s: z.string(), i: z.string() });
+// A cursor names an index position of the caller's own, `<created_at>#<id>`: bounded, so a forged
+// one never reaches DynamoDB with a key it refuses.
+const cursorId = z.string().regex(/^req_[A-Za-z0-9_]{1,64}$/);
+const listCursorFields = z.object({ t: z.string().max(64), s: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z#req_[A-Za-z0-9_]{1,64}$/), i: cursorId });
 
 /** The opaque `next_cursor` of a listing that resumes after the by_tenant index item `key`. */
 export function listCursor(tenant: string, key: Record<string, unknown>): string {

@@ -224,6 +224,47 @@ describe('intake API', () => {
     else expect(statuses).toEqual([202, 202, 202]);
   });
 
+  it('answers 404 for an over-long or malformed request id, and never asks the store with it', async () => {
+    const long = `req_${'A'.repeat(2041)}`;
+    for (const method of ['GET', 'DELETE'] as const) {
+      const res = await call(method, `/v1/requests/${long}`);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      // The detail does not echo 2 KB back.
+      expect(res.json.detail.length).toBeLessThan(100);
+    }
+    expect((await call('GET', `/v1/requests/${long}/deliveries`)).status).toBe(404);
+    expect((await call('GET', '/v1/requests/req_0000000000000000000000000a')).status).toBe(404);
+  });
+
+  it('answers 400 naming the cursor for a forged, foreign or over-long cursor', async () => {
+    const forged = Buffer.from(JSON.stringify({ t: 'acme', s: `2026-01-01T00:00:00.000Z#req_${'B'.repeat(900)}`, i: `req_${'B'.repeat(900)}` })).toString('base64url');
+    for (const cursor of ['x'.repeat(1100), forged, 'not-a-cursor', Buffer.from('{"t":"acme"}').toString('base64url')]) {
+      const res = await call('GET', `/v1/requests?cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status, cursor.slice(0, 20)).toBe(400);
+      expect(res.json).toMatchObject({ status: 400, errors: [{ path: 'cursor' }] });
+    }
+    // Another tenant's genuine cursor is not one of this listing either.
+    for (let i = 0; i < 2; i++) await call('POST', '/v1/captures', { key: otherKey, body: { name: `other-${i}`, instance_id: IMAGE } });
+    const theirs = await call('GET', '/v1/requests?limit=1', { key: otherKey });
+    expect(theirs.json.next_cursor).toEqual(expect.any(String));
+    expect((await call('GET', `/v1/requests?cursor=${encodeURIComponent(theirs.json.next_cursor)}`)).status).toBe(400);
+  });
+
+  it('refuses with 422 a callback_url whose host is a private, loopback, link-local or metadata IP literal, and stores nothing', async () => {
+    const before = await call('GET', '/v1/requests?limit=100');
+    for (const host of ['10.0.0.1', '169.254.169.254', '127.0.0.1', '[::1]', '[::ffff:127.0.0.1]', '100.64.0.1', '[fd00::1]', '0.0.0.0', '2130706433']) {
+      const res = await call('POST', '/v1/exports', { body: { image_id: IMAGE, bucket_url: 'b-ok:x.qcow2', file_format: 'qcow2', callback_url: `https://${host}/hook` } });
+      expect(res.status, host).toBe(422);
+      expect(res.json.errors).toEqual([{ path: 'callback_url', message: expect.stringMatching(/private, loopback, link-local and metadata/) }]);
+    }
+    const after = await call('GET', '/v1/requests?limit=100');
+    expect(after.json.items.map((r: { id: string }) => r.id)).toEqual(before.json.items.map((r: { id: string }) => r.id));
+    // A public literal and a name pass (a name is checked when it is connected to).
+    expect((await call('POST', '/v1/exports', { body: { image_id: IMAGE, bucket_url: 'b-ok:y.qcow2', file_format: 'qcow2', callback_url: 'https://8.8.8.8/hook' } })).status).toBe(202);
+    expect((await call('POST', '/v1/exports', { body: { image_id: IMAGE, bucket_url: 'b-ok:z.qcow2', file_format: 'qcow2', callback_url: 'https://hooks.example.com/h' } })).status).toBe(202);
+  });
+
   it('answers 500 without internals when the store fails', async () => {
     const broken = buildApiDeps(parseConfig({ ...settings(services), TABLE_NAME: 'no-such-table' }));
     const brokenGateway = await startHttpGateway({ handler: createIntakeHandler(() => broken) });

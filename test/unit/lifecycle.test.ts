@@ -439,6 +439,15 @@ describe('webhooks', () => {
     expect(rejection(decide(record, { type: 'webhook-result', ok: true, at: at(t + HOUR) }, settings))).toBe('duplicate');
   });
 
+  it('gives up at once on a failure no retry can mend (an address the guard refuses), keeping the outcome', () => {
+    const { record, effects } = step(inStatus('succeeded'), { type: 'webhook-result', ok: false, final: true, message: 'refused-address: 10.0.0.1', at: at(11 * MINUTE) });
+    expect(record.webhook).toEqual({ status: 'failed', attempts: 1 });
+    expect(record.next_check_at).toBeNull();
+    expect(record.status).toBe('succeeded');
+    expect(effects).toEqual([]);
+    expect(pendingAnnouncements(record)).toEqual([]);
+  });
+
   it('marks a delivered webhook and leaves nothing more to do', () => {
     const failed = step(inStatus('failed'), { type: 'webhook-result', ok: false, at: at(11 * MINUTE) }).record;
     const { record, effects } = step(failed, { type: 'webhook-result', ok: true, at: at(12 * MINUTE) });

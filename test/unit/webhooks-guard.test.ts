@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isForbiddenAddress } from '../../lib/webhooks/guard.js';
+import { isForbiddenAddress, refusedLiteralTarget } from '../../lib/webhooks/addresses.js';
 
 const strict = { allowLoopback: false };
 const local = { allowLoopback: true };
@@ -84,4 +84,22 @@ describe('isForbiddenAddress', () => {
       expect(isForbiddenAddress(text, local)).toBe(true);
     },
   );
+});
+
+describe('refusedLiteralTarget', () => {
+  const strict = { allowLoopback: false };
+  it('refuses URLs whose host is a forbidden IP literal, in every spelling the URL parser accepts', () => {
+    for (const url of ['https://10.0.0.1/h', 'https://169.254.169.254/latest/meta-data', 'https://[::ffff:127.0.0.1]/', 'https://[fd00::1]:8443/x', 'https://0x7f.1/', 'https://2130706433/', 'https://100.64.0.1/']) {
+      expect(refusedLiteralTarget(url, strict), url).toMatch(/must not point at/);
+    }
+  });
+
+  it('lets names, public literals and (locally) loopback through: names are judged when connected to', () => {
+    expect(refusedLiteralTarget('https://hooks.example.com/h', strict)).toBeNull();
+    expect(refusedLiteralTarget('https://8.8.8.8/h', strict)).toBeNull();
+    expect(refusedLiteralTarget('https://[2a00:1450:4001::200e]/h', strict)).toBeNull();
+    expect(refusedLiteralTarget('http://127.0.0.1:3000/h', { allowLoopback: true })).toBeNull();
+    expect(refusedLiteralTarget('http://127.0.0.1:3000/h', strict)).not.toBeNull();
+    expect(refusedLiteralTarget('not a url', strict)).toBeNull();
+  });
 });
