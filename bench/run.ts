@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WeightRow } from './bundles.js';
 import type { StartRow } from './cold-start.js';
-import { QUICK, ROOT, SIZES, log } from './common.js';
+import { DEPLOY_BUILD, QUICK, ROOT, SIZES, log } from './common.js';
 import type { DueSweepRow } from './due-sweep.js';
 import type { IntakeSide } from './intake.js';
 import type { LagRow } from './lag.js';
@@ -142,7 +142,7 @@ ${weight.rows
     sections.push(`### 1. Bundle weight per function
 
 Each handler bundled as serverless-esbuild deploys it (serverless.yml \`custom.esbuild\`: bundle, minify, sourcemap,
-target node20, platform node, format esm, \`.mjs\`, the createRequire banner, nothing external), with esbuild's
+target ${DEPLOY_BUILD.target} (read from serverless.yml), platform node, format esm, \`.mjs\`, the createRequire banner, nothing external), with esbuild's
 metafile. The floor bundle (bench/floors/) builds only the clients the function has: the DynamoDB document client and
 the SQS client (intake: bench/floors/intake.ts), plus an undici Agent (worker and poller: bench/floors/jobs.ts). The
 weight beyond the AWS SDK clients and undici the function needs is its bundle minus its floor (so the SSM client,
