@@ -21,6 +21,25 @@ export const FLOOR_OF: Record<FunctionName, string> = {
 export const handlerEntry = (fn: FunctionName) => join(ROOT, 'handlers', `${fn}.ts`);
 
 /**
+ * Bundles shown beside the three, without a goal: the status page's own function (static, no
+ * clients: its floor is Node itself), and intake as it would be if it served the page itself.
+ */
+export function otherEntries(dir: string): { name: string; entry: string; coldStart: string }[] {
+  const withPage = (file: string, from: string) => {
+    writeFileSync(file, `${from}export { servePage } from ${JSON.stringify(join(ROOT, 'lib/page/serve.ts'))};\n`);
+    return file;
+  };
+  return [
+    { name: 'page', entry: join(ROOT, 'handlers/page.ts'), coldStart: join(ROOT, 'handlers/page.ts') },
+    {
+      name: 'intake, if it served the status page too',
+      entry: withPage(join(dir, 'intake-with-page.ts'), `export { handler } from ${JSON.stringify(handlerEntry('intake'))};\n`),
+      coldStart: withPage(join(dir, 'intake-with-page-cold-start.ts'), `export * from ${JSON.stringify(coldStartEntry('intake', dir))};\n`),
+    },
+  ];
+}
+
+/**
  * Each function's composition root (what its handler builds on its first invocation), so a cold
  * start can be measured as import + build. The one place to change when lib/runtime moves.
  */
@@ -77,7 +96,14 @@ export interface WeightRow {
   floorByPackage: Record<string, number>;
 }
 
-async function main(): Promise<{ drift: string[]; rows: WeightRow[] }> {
+export interface OtherBundleRow {
+  name: string;
+  bytes: number;
+  mapBytes: number;
+  byPackage: Record<string, number>;
+}
+
+async function main(): Promise<{ drift: string[]; rows: WeightRow[]; others: OtherBundleRow[] }> {
   const drift = checkServerlessSettings();
   for (const d of drift) log(`  WARNING serverless.yml drift: ${d}`);
   const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-weight-'));
@@ -96,7 +122,13 @@ async function main(): Promise<{ drift: string[]; rows: WeightRow[] }> {
       log(`  weight: ${fn}: ${(row.bytes / 1024).toFixed(0)} KiB (+ ${(row.mapBytes / 1024).toFixed(0)} KiB map), floor ${(row.floorBytes / 1024).toFixed(0)} KiB, beyond ${(row.beyondBytes / 1024).toFixed(0)} KiB`);
       rows.push(row);
     }
-    return { drift, rows };
+    const others: OtherBundleRow[] = [];
+    for (const [i, o] of otherEntries(dir).entries()) {
+      const b = await bundle(o.entry, dir, `other-${i}`);
+      others.push({ name: o.name, bytes: b.bytes, mapBytes: b.mapBytes, byPackage: b.byPackage });
+      log(`  weight: ${o.name}: ${(b.bytes / 1024).toFixed(0)} KiB (+ ${(b.mapBytes / 1024).toFixed(0)} KiB map)`);
+    }
+    return { drift, rows, others };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { FLOOR_OF, FUNCTIONS, bundle, coldStartEntry, type FunctionName } from './bundles.js';
+import { FLOOR_OF, FUNCTIONS, bundle, coldStartEntry, otherEntries, type FunctionName } from './bundles.js';
 import { DEPLOY_NODE_OPTIONS, SIZES, log, runMain } from './common.js';
 import { median } from './measure.js';
 
@@ -65,6 +65,8 @@ async function main(): Promise<{ runs: number; rows: StartRow[]; pairs: { fn: Fu
       if (!targets.some((t) => t.name === floorName)) targets.push({ name: floorName, file: (await bundle(FLOOR_OF[fn], dir, `floor-${basename(FLOOR_OF[fn], '.ts')}`)).file });
       pairs.push({ fn, floor: floorName });
     }
+    // Beside them, without a goal: the status page's function, and intake if it served the page itself.
+    for (const [i, o] of otherEntries(dir).entries()) targets.push({ name: o.name, file: (await bundle(o.coldStart, dir, `other-${i}`)).file });
     targets.push({ name: 'node alone', file: null });
     const samples = new Map(targets.map((t) => [t.name, [] as { whole: number; import: number; rss: number }[]]));
     // Interleaved, so a slow moment of the busy machine hits every bundle alike.

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WeightRow } from './bundles.js';
+import type { OtherBundleRow, WeightRow } from './bundles.js';
 import type { StartRow } from './cold-start.js';
 import { DEPLOY_BUILD, QUICK, ROOT, SIZES, log } from './common.js';
 import type { DueSweepRow } from './due-sweep.js';
@@ -104,11 +104,12 @@ async function main(): Promise<void> {
   const failed = (name: BenchName) => (ran[name]?.error ? `**Failed: ${ran[name]?.error}** (see the run's output).` : null);
 
   // 1. bundle weight
-  const weight = ran.weight?.result as { drift: string[]; rows: WeightRow[] } | null | undefined;
+  const weight = ran.weight?.result as { drift: string[]; rows: WeightRow[]; others: OtherBundleRow[] } | null | undefined;
   if (ran.weight) {
     let body = failed('weight') ?? '';
     if (weight) {
       for (const r of weight.rows) goals.push({ measure: `bundle weight beyond its SDK clients and undici: ${r.fn}`, figure: KiB(r.beyondBytes), goal: '≤ 150 KiB', met: r.beyondBytes <= 150 * 1024 });
+      const intakeRow = weight.rows.find((r) => r.fn === 'intake');
       const beyondByPackage = (r: WeightRow) =>
         Object.entries(r.byPackage)
           .map(([p, b]) => [p, b - (r.floorByPackage[p] ?? 0)] as const)
@@ -125,6 +126,13 @@ What the weight beyond the floor is, by package (bytes in the bundle minus the s
 ${[...new Set(weight.rows.flatMap((r) => beyondByPackage(r).map(([p]) => p)))]
   .map((p) => `| ${p} | ${weight.rows.map((r) => KiB(Math.max(0, (r.byPackage[p] ?? 0) - (r.floorByPackage[p] ?? 0)))).join(' | ')} |`)
   .join('\n')}
+
+Beside them, without a goal: the status page's own function (static, no clients), and intake as it would be if it
+served the status page itself (what the page's own function keeps out of intake).
+
+| bundle | .mjs | source map | vs intake |
+|---|---:|---:|---:|
+${weight.others.map((o) => `| ${o.name} | ${KiB(o.bytes)} | ${KiB(o.mapBytes)} | ${o.bytes >= (intakeRow?.bytes ?? 0) ? '+' : '−'} ${KiB(Math.abs(o.bytes - (intakeRow?.bytes ?? 0)))} |`).join('\n')}
 
 Each whole bundle by package (the 12 largest):
 
@@ -166,12 +174,18 @@ ${loadNote('weight')}`);
         goals.push({ measure: `cold start, whole process as deployed: ${p.fn} / its floor`, figure: x(ratio), goal: '≤ 1.25×', met: ratio <= 1.25 });
         return `| ${p.fn} | ${fixed(f?.wholeMs ?? Number.NaN)} ms | ${fixed(fl?.wholeMs ?? Number.NaN)} ms | **${x(ratio)}** | ${fixed(f?.importMs ?? Number.NaN)} / ${fixed(fl?.importMs ?? Number.NaN)} ms | ${fixed(f?.rssMiB ?? Number.NaN)} / ${fixed(fl?.rssMiB ?? Number.NaN)} MiB (${x((f?.rssMiB ?? Number.NaN) / (fl?.rssMiB ?? Number.NaN))}) | ≤ 1.25× | ${verdict(ratio <= 1.25)} |`;
       });
-      const alone = row('node alone');
       body += `| function | process start → imported and built | floor | ratio | import + build alone: function / floor | RSS then: function / floor | goal | |
 |---|---:|---:|---:|---:|---:|---|---|
 ${lines.join('\n')}
 
-\`node --enable-source-maps\` with nothing to import: ${fixed(alone?.wholeMs ?? Number.NaN)} ms, ${fixed(alone?.rssMiB ?? Number.NaN)} MiB.`;
+Beside them, without a goal (the page has no clients: its floor is Node itself):
+
+| bundle | process start → imported and built | import + build alone | RSS then |
+|---|---:|---:|---:|
+${cold.rows
+  .filter((r) => !cold.pairs.some((p) => p.fn === r.name || p.floor === r.name))
+  .map((r) => `| ${r.name === 'node alone' ? '`node --enable-source-maps` with nothing to import' : r.name} | ${fixed(r.wholeMs)} ms | ${fixed(r.importMs)} ms | ${fixed(r.rssMiB)} MiB |`)
+  .join('\n')}`;
     }
     sections.push(`### 2. Cold start, whole process, as deployed
 
