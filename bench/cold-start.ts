@@ -1,79 +1,85 @@
-// Bench 4: what each Lambda bundles is its cold start. Each handler is bundled the way
-// serverless.yml's esbuild settings do, next to one bundle of the whole service (all four
-// handlers: what a function would load if it imported every composition root), and of intake as it
-// would be if it served the status page itself (the page has its own function), and each bundle
-// is imported in fresh Node processes: bundle size and median import time, side by side.
+// Bench 2: whole-process cold start as deployed. Each function's bundle (its handler plus the build
+// of its dependencies, as the first invocation does it) and its floor bundle (the same clients and
+// nothing else, bench/floors/) start in fresh `node --enable-source-maps` processes, interleaved:
+// time from process start to imported-and-built (median), and resident memory then.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { basename, join } from 'node:path';
+import { FLOOR_OF, FUNCTIONS, bundle, coldStartEntry, otherEntries, type FunctionName } from './bundles.js';
+import { DEPLOY_NODE_OPTIONS, SIZES, log, runMain } from './common.js';
 import { median } from './measure.js';
 
-export interface ColdStartRow {
-  bundle: string;
-  bytes: number;
+/** The settings a deployed function starts with (serverless.yml provider.environment), with made-up values; nothing is called. */
+const DEPLOYED_ENV = {
+  AWS_REGION: 'eu-central-1',
+  LOG_LEVEL: 'INFO',
+  POWERTOOLS_SERVICE_NAME: 'ims-transfer',
+  TABLE_NAME: 'ims-transfer-bench-requests',
+  INTAKE_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/ims-transfer-bench-intake',
+  IMS_REGION: 'eu-de',
+  IMS_ENDPOINT: 'https://ims.{region}.otc.t-systems.com',
+  IAM_ENDPOINT: 'https://iam.{region}.otc.t-systems.com',
+  IMS_JOB_DEADLINE_HOURS: '24',
+  IMS_PROJECT_ID: '0123456789abcdef0123456789abcdef',
+  IMS_USER: 'bench-user',
+  IMS_DOMAIN: 'bench-domain',
+  // In the cloud these come from the SSM parameter (one GetParameter call, left out: it is I/O the floor does not do).
+  IMS_PASSWORD: 'bench-password-not-used',
+  TENANTS: JSON.stringify([{ id: 'bench', api_key_sha256: ['0'.repeat(64)], webhook_secrets: [`whsec_${Buffer.alloc(32).toString('base64')}`] }]),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+export interface StartRow {
+  name: string;
+  /** Process start to imported and built, ms (median). */
+  wholeMs: number;
+  /** The import (and build) alone, ms (median). */
   importMs: number;
-  /** Resident memory of the process once the bundle is imported (Node's own baseline included). */
   rssMiB: number;
 }
 
-/** The options of serverless.yml's `custom.esbuild`. */
-const BUNDLE_OPTIONS = {
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  logLevel: 'silent',
-} as const;
+const MARK = 'BENCH_COLD_START ';
 
-const HANDLERS = ['intake', 'worker', 'poller', 'page'] as const;
-
-/** Importing `file` in a fresh process (module loading and top-level code; no invocation): time, and resident memory after. */
-function importOnce(file: string): { ms: number; rss: number } {
-  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); const ms = performance.now() - t; process.stdout.write(JSON.stringify({ ms, rss: process.memoryUsage().rss }));`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, LOG_LEVEL: 'SILENT' }, encoding: 'utf8' });
-  return JSON.parse(out) as { ms: number; rss: number };
+function startOnce(file: string | null): { whole: number; import: number; rss: number } {
+  const load = file ? `await import(${JSON.stringify(file)});` : '';
+  const script = `const t = performance.now(); ${load} const w = performance.now(); process.stdout.write(${JSON.stringify(MARK)} + JSON.stringify({ whole: w, import: w - t, rss: process.memoryUsage().rss }) + '\\n'); process.exit(0);`;
+  const out = execFileSync(process.execPath, [...DEPLOY_NODE_OPTIONS, '--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...DEPLOYED_ENV },
+    encoding: 'utf8',
+    maxBuffer: 16 * 2 ** 20,
+  });
+  const line = out.split('\n').find((l) => l.startsWith(MARK));
+  if (!line) throw new Error(`cold start of ${file} printed no figures: ${out.slice(0, 500)}`);
+  return JSON.parse(line.slice(MARK.length)) as { whole: number; import: number; rss: number };
 }
 
-export async function benchColdStart(runs: number, log: (line: string) => void): Promise<ColdStartRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-bundles-'));
+async function main(): Promise<{ runs: number; rows: StartRow[]; pairs: { fn: FunctionName; floor: string }[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-cold-'));
   try {
-    const root = resolve(import.meta.dirname, '..');
-    const entries: [string, string][] = HANDLERS.map((h) => [h, join(root, 'handlers', `${h}.ts`)]);
-    const whole = join(dir, 'whole-service.ts');
-    writeFileSync(whole, HANDLERS.map((h) => `export { handler as ${h} } from ${JSON.stringify(join(root, 'handlers', `${h}.ts`))};`).join('\n'));
-    entries.push(['whole service', whole]);
-    // What intake would bundle if it served the status page itself rather than the page function.
-    const intakeWithPage = join(dir, 'intake-with-page.ts');
-    writeFileSync(intakeWithPage, `export { handler } from ${JSON.stringify(join(root, 'handlers', 'intake.ts'))};\nexport { servePage } from ${JSON.stringify(join(root, 'lib', 'page', 'serve.ts'))};`);
-    entries.splice(1, 0, ['intake, if it served the page too', intakeWithPage]);
-
-    const bundles = [];
-    for (const [name, entry] of entries) {
-      const outfile = join(dir, `${name.replace(/\W+/g, '-')}.mjs`);
-      await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile });
-      bundles.push({ name, outfile, bytes: statSync(outfile).size, times: [] as number[], rss: [] as number[] });
+    const targets: { name: string; file: string | null }[] = [];
+    const pairs: { fn: FunctionName; floor: string }[] = [];
+    for (const fn of FUNCTIONS) {
+      targets.push({ name: fn, file: (await bundle(coldStartEntry(fn, dir), dir, fn)).file });
+      const floorName = `floor (${basename(FLOOR_OF[fn], '.ts')})`;
+      if (!targets.some((t) => t.name === floorName)) targets.push({ name: floorName, file: (await bundle(FLOOR_OF[fn], dir, `floor-${basename(FLOOR_OF[fn], '.ts')}`)).file });
+      pairs.push({ fn, floor: floorName });
     }
-    // Interleaved, so a slow moment of the machine hits every bundle alike.
-    for (let i = 0; i < runs; i++) {
-      for (const b of bundles) {
-        const once = importOnce(b.outfile);
-        b.times.push(once.ms);
-        b.rss.push(once.rss);
-      }
-    }
-    // Node's own baseline, so the memory a bundle adds can be read off.
-    const baseline = median(Array.from({ length: runs }, () => importOnce('node:os').rss)) / 2 ** 20;
-    const rows = [
-      ...bundles.map((b) => ({ bundle: b.name, bytes: b.bytes, importMs: median(b.times), rssMiB: median(b.rss) / 2 ** 20 })),
-      { bundle: 'node alone', bytes: Number.NaN, importMs: Number.NaN, rssMiB: baseline },
-    ];
-    for (const r of rows) log(`  cold start: ${r.bundle}: ${(r.bytes / 1024).toFixed(0)} KiB, import ${r.importMs.toFixed(1)} ms, RSS ${r.rssMiB.toFixed(1)} MiB (medians of ${runs})`);
-    return rows;
+    // Beside them, without a goal: the status page's function, and intake if it served the page itself.
+    for (const [i, o] of otherEntries(dir).entries()) targets.push({ name: o.name, file: (await bundle(o.coldStart, dir, `other-${i}`)).file });
+    targets.push({ name: 'node alone', file: null });
+    const samples = new Map(targets.map((t) => [t.name, [] as { whole: number; import: number; rss: number }[]]));
+    // Interleaved, so a slow moment of the busy machine hits every bundle alike.
+    for (let i = 0; i < SIZES.coldStartRuns; i++) for (const t of targets) samples.get(t.name)?.push(startOnce(t.file));
+    const rows = targets.map((t) => {
+      const s = samples.get(t.name) ?? [];
+      return { name: t.name, wholeMs: median(s.map((x) => x.whole)), importMs: median(s.map((x) => x.import)), rssMiB: median(s.map((x) => x.rss)) / 2 ** 20 };
+    });
+    for (const r of rows) log(`  cold start: ${r.name}: ${r.wholeMs.toFixed(1)} ms from process start (import + build ${r.importMs.toFixed(1)} ms), RSS ${r.rssMiB.toFixed(1)} MiB`);
+    return { runs: SIZES.coldStartRuns, rows, pairs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) runMain(main);

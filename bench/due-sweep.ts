@@ -6,6 +6,7 @@ import { newRequestId } from '../lib/requests/ids.js';
 import { createRequestStore, type RequestStore } from '../lib/store/requests.js';
 import { startLocalServices } from '../local/services.js';
 import { storedRequestFixture } from '../test/helpers/records.js';
+import { SIZES, log, runMain } from './common.js';
 import { fixed, median, pool, repeat } from './measure.js';
 
 export interface DueSweepRow {
@@ -144,3 +145,5 @@ export async function benchDueSweep(sizes: readonly number[], log: (line: string
     await services.stop();
   }
 }
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) runMain(() => benchDueSweep(SIZES.dueSizes, log));

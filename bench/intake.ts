@@ -1,79 +1,119 @@
-// Bench 3: the real intake handler invoked directly with API Gateway events against the same
-// handler behind the local HTTP gateway (real sockets), both over dynalite + fauxqs.
-import type { IncomingMessage } from 'node:http';
-import { request } from 'undici';
-import { createIntakeHandler } from '../handlers/intake.js';
-import { parseConfig } from '../lib/config.js';
-import { buildApiDeps } from '../lib/runtime.js';
-import { hashSecret, newApiKey, newWebhookSecret } from '../lib/tenants.js';
-import { gatewayEvent, lambdaContext, startHttpGateway } from '../local/http-gateway.js';
+// Bench 3: intake throughput. The deployed intake bundle (handlers/intake.ts built as serverless.yml
+// builds it) and the floor bundle (bench/floors/intake.ts: the same put + send, no validation) are
+// loaded in this process and invoked as Lambda invokes them, with API Gateway HTTP API (payload 2.0)
+// events, against dynalite + fauxqs on loopback sockets: N requests at C in flight, alternating
+// rounds, median of the rounds' requests/s, p50 and p99.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startLocalServices } from '../local/services.js';
-import { fixed, pool, timed } from './measure.js';
+import { FLOOR_OF, bundle, handlerEntry } from './bundles.js';
+import { SIZES, lambdaContext, log, percentile, runMain } from './common.js';
+import { median, pool } from './measure.js';
+import { benchTenant } from './tenant.js';
 
-export interface IntakeRow {
-  path: string;
-  requests: number;
-  concurrency: number;
-  requestsPerSec: number;
+type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode?: number } | string>;
+
+export interface IntakeSide {
+  side: 'intake' | 'floor';
+  rounds: { perSec: number; p50Ms: number; p99Ms: number }[];
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
-const PROJECT = '0123456789abcdef0123456789abcdef';
 const IMAGE = '0f8a1f2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
-const CONCURRENCY = 8;
 
-export async function benchIntake(requests: number, log: (line: string) => void): Promise<IntakeRow[]> {
+function exportEvent(apiKey: string, i: number, tag: string): APIGatewayProxyEventV2 {
+  const now = new Date();
+  const body = JSON.stringify({ image_id: IMAGE, bucket_url: `ims-image:bench/${tag}-${i}.qcow2`, file_format: 'qcow2' });
+  return {
+    version: '2.0',
+    routeKey: 'POST /v1/exports',
+    rawPath: '/v1/exports',
+    rawQueryString: '',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': String(body.length), host: 'api.bench.example', 'user-agent': 'bench' },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'api.bench.example',
+      domainPrefix: 'api',
+      http: { method: 'POST', path: '/v1/exports', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'bench' },
+      requestId: randomUUID(),
+      routeKey: 'POST /v1/exports',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+async function main(): Promise<{ requests: number; concurrency: number; sides: IntakeSide[] }> {
+  const { intakeRequests: requests, intakeRounds: rounds, intakeConcurrency: concurrency } = SIZES;
   const services = await startLocalServices({ tableName: 'bench-intake', queueName: 'bench-intake' });
-  const apiKey = newApiKey();
-  const deps = buildApiDeps(
-    parseConfig({
-      ...services.settings,
-      IMS_PROJECT_ID: PROJECT,
+  const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-intake-'));
+  try {
+    const { apiKey, tenants } = benchTenant();
+    // The deployed settings, pointed at the stand-ins; both bundles read them on first use.
+    Object.assign(process.env, services.settings, {
+      TENANTS: tenants,
+      IMS_REGION: 'eu-de',
+      IMS_PROJECT_ID: '0123456789abcdef0123456789abcdef',
       IMS_USER: 'bench-user',
       IMS_PASSWORD: 'bench-password-not-used',
       IMS_DOMAIN: 'bench-domain',
-      TENANTS: JSON.stringify([
-        { id: 'bench', api_key_sha256: [hashSecret(apiKey)], webhook_secrets: [newWebhookSecret()], requests_per_minute: 1_000_000 },
-      ]),
-    }),
-  );
-  const handler = createIntakeHandler(() => deps);
-  const gateway = await startHttpGateway({ handler });
-  try {
-    const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', host: new URL(gateway.url).host };
-    const body = (path: string, i: number) => JSON.stringify({ image_id: IMAGE, bucket_url: `ims-image:bench/${path}-${i}.qcow2`, file_format: 'qcow2' });
-
-    const direct = async (i: number) => {
-      // The same event the gateway would build from this request, minus the socket.
-      const req = { url: '/v1/exports', method: 'POST', headers, httpVersion: '1.1', socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
-      const result = await handler(gatewayEvent(req, Buffer.from(body('direct', i))), lambdaContext('intake'));
-      const status = typeof result === 'string' ? 200 : result.statusCode;
-      if (status !== 202) throw new Error(`direct intake answered ${status}`);
+    });
+    const load = async (entry: string, name: string) => {
+      const built = await bundle(entry, dir, name);
+      return ((await import(pathToFileURL(built.file).href)) as { handler: Handler }).handler;
     };
-    const viaGateway = async (i: number) => {
-      const res = await request(`${gateway.url}/v1/exports`, { method: 'POST', headers, body: body('gateway', i) });
-      await res.body.dump();
-      if (res.statusCode !== 202) throw new Error(`gateway intake answered ${res.statusCode}`);
+    const handlers = { intake: await load(handlerEntry('intake'), 'intake'), floor: await load(FLOOR_OF.intake, 'floor-intake') };
+
+    const run = async (side: keyof typeof handlers, count: number, tag: string) => {
+      const latencies: number[] = [];
+      const start = performance.now();
+      await pool(count, concurrency, async (i) => {
+        const t = performance.now();
+        const result = await handlers[side](exportEvent(apiKey, i, tag), lambdaContext(`bench-${side}`, 10_000));
+        latencies.push(performance.now() - t);
+        const status = typeof result === 'string' ? 200 : result.statusCode;
+        if (status !== 202) throw new Error(`${side} answered ${status}: ${JSON.stringify(result).slice(0, 300)}`);
+      });
+      const ms = performance.now() - start;
+      return { perSec: (count * 1000) / ms, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
     };
 
-    const paths = [
-      { path: 'handler invoked directly', run: direct },
-      { path: 'through the local HTTP gateway', run: viaGateway },
+    // Warm both (module init, connections, JIT) before anything is timed.
+    for (const side of ['intake', 'floor'] as const) await run(side, Math.min(100, requests), `warm-${side}`);
+    const sides: IntakeSide[] = [
+      { side: 'intake', rounds: [], perSec: 0, p50Ms: 0, p99Ms: 0 },
+      { side: 'floor', rounds: [], perSec: 0, p50Ms: 0, p99Ms: 0 },
     ];
-    // Warm both paths (module init, connections, JIT) before anything is timed.
-    for (const p of paths) await pool(30, CONCURRENCY, p.run);
-    const best = new Map<string, number>();
-    // Two alternating rounds so both paths see the same machine state; keep each one's better round.
-    for (let round = 0; round < 2; round++) {
-      for (const p of paths) {
-        const { ms } = await timed(() => pool(requests, CONCURRENCY, (i) => p.run(round * requests + i)));
-        const perSec = (requests * 1000) / ms;
-        best.set(p.path, Math.max(best.get(p.path) ?? 0, perSec));
-        log(`  intake: ${p.path}, round ${round + 1}: ${fixed(perSec)} requests/s`);
+    for (let round = 0; round < rounds; round++) {
+      // Alternating which goes first, so both see the same machine state.
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      for (const s of order) {
+        const r = await run(s.side, requests, `${s.side}-${round}`);
+        s.rounds.push(r);
+        log(`  intake: ${s.side}, round ${round + 1}/${rounds}: ${r.perSec.toFixed(1)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`);
       }
     }
-    return paths.map((p) => ({ path: p.path, requests, concurrency: CONCURRENCY, requestsPerSec: best.get(p.path) ?? 0 }));
+    for (const s of sides) {
+      s.perSec = median(s.rounds.map((r) => r.perSec));
+      s.p50Ms = median(s.rounds.map((r) => r.p50Ms));
+      s.p99Ms = median(s.rounds.map((r) => r.p99Ms));
+    }
+    return { requests, concurrency, sides };
   } finally {
-    await gateway.close();
     await services.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) runMain(main);

@@ -2,6 +2,7 @@
 // requests, after checking that both produce the same Authorization header.
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import { sdkDate, signRequest, signingEncode } from '../lib/ims/signer.js';
+import { SIZES, log, runMain } from './common.js';
 import { fixed, opsPerSecond } from './measure.js';
 
 export interface SigningRow {
@@ -85,3 +86,5 @@ export function benchSigning(windowMs: number, log: (line: string) => void): Sig
     return row;
   });
 }
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) runMain(async () => benchSigning(SIZES.signingWindowMs, log));

@@ -1,0 +1,217 @@
+// Bench 5: how late a job's completion is noticed, and how many job queries that costs, for job
+// durations spread from 1 minute to 6 hours (with jitter), on one fake clock. The real intake,
+// worker and poller handlers (over their composition roots) run against dynalite, fauxqs and one
+// IMS simulator per job (each its own "region", so each job has its own duration); the poller is
+// invoked every fake minute and its pauses move the clock, as its schedule would. Fixed 10 s and
+// fixed 60 s polling are modelled on the same sweep instants the poller actually ran at.
+import { randomUUID } from 'node:crypto';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, Context, ScheduledEvent, SQSEvent } from 'aws-lambda';
+import { createIntakeHandler } from '../handlers/intake.js';
+import { createPollerHandler } from '../handlers/poller.js';
+import { createWorkerHandler } from '../handlers/worker.js';
+import { apiDeps } from '../lib/runtime/api.js';
+import { pollerDeps, workerDeps } from '../lib/runtime/jobs.js';
+import { SIM_DEFAULTS, simulatorClientSettings } from '../local/ims-sim/defaults.js';
+import { startImsSimulator, type ImsSimulator } from '../local/ims-sim/server.js';
+import { startLocalServices } from '../local/services.js';
+import { SIZES, lambdaContext, log, percentile, runMain } from './common.js';
+import { median } from './measure.js';
+import { JOB_QUERY } from './poller.js';
+import { benchTenant } from './tenant.js';
+
+const MINUTE = 60_000;
+const JITTER = 0.1;
+
+/** A small seeded generator (mulberry32): the same spread of durations and phases every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Job {
+  nominalMin: number;
+  jobMs: number;
+  region: string;
+  submitAt: number;
+  sim: ImsSimulator;
+  id?: string;
+  lagMs?: number;
+  queries?: number;
+}
+
+export interface LagRow {
+  nominalMin: number;
+  samples: number;
+  lagP50Ms: number;
+  lagP90Ms: number;
+  /** Median job queries per hour of job. */
+  queriesPerHour: number;
+  queriesPerJob: number;
+  fixed10: { lagP50Ms: number; lagP90Ms: number; queriesPerHour: number };
+  fixed60: { lagP50Ms: number; lagP90Ms: number; queriesPerHour: number };
+}
+
+/** Fixed-interval polling on the given sweep instants: each check waits for the first sweep at or after it is due. */
+function fixedPolling(submitAt: number, endAt: number, intervalMs: number, sweeps: readonly number[]): { lagMs: number; queries: number } {
+  let due = submitAt + intervalMs;
+  let queries = 0;
+  let i = 0;
+  for (;;) {
+    while (i < sweeps.length && (sweeps[i] as number) < due) i++;
+    if (i >= sweeps.length) return { lagMs: Number.NaN, queries };
+    const at = sweeps[i] as number;
+    queries++;
+    if (at >= endAt) return { lagMs: at - endAt, queries };
+    due = at + intervalMs;
+  }
+}
+
+function event(apiKey: string, body: unknown, at: number): APIGatewayProxyEventV2 {
+  const text = JSON.stringify(body);
+  return {
+    version: '2.0',
+    routeKey: 'POST /v1/exports',
+    rawPath: '/v1/exports',
+    rawQueryString: '',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', host: 'api.bench.example' },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'api.bench.example',
+      domainPrefix: 'api',
+      http: { method: 'POST', path: '/v1/exports', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'bench' },
+      requestId: randomUUID(),
+      routeKey: 'POST /v1/exports',
+      stage: '$default',
+      time: new Date(at).toUTCString(),
+      timeEpoch: at,
+    },
+    body: text,
+    isBase64Encoded: false,
+  };
+}
+
+async function main() {
+  const { lagDurationsMin: durations, lagSamples: samples } = SIZES;
+  const random = seeded(13);
+  // The fake clock: starts on a minute, as the schedule's invocations do.
+  const start = Math.ceil(Date.now() / MINUTE) * MINUTE;
+  let fake = start;
+  const services = await startLocalServices({ tableName: 'bench-lag', queueName: 'bench-lag' });
+  const jobs: Job[] = [];
+  try {
+    for (const nominalMin of durations) {
+      for (let s = 0; s < samples; s++) {
+        const jobMs = Math.round(nominalMin * MINUTE * (1 - JITTER + 2 * JITTER * random()));
+        // Submitted at any second of the first five minutes: every phase against the poller's minute.
+        const submitAt = start + Math.floor(random() * 5 * MINUTE);
+        const sim = await startImsSimulator({ jobMs, now: () => fake });
+        jobs.push({ nominalMin, jobMs, region: `lag-${jobs.length}`, submitAt, sim });
+      }
+    }
+    const { apiKey, tenants } = benchTenant();
+    Object.assign(process.env, services.settings, simulatorClientSettings(jobs[0]?.sim.url ?? ''), {
+      TENANTS: tenants,
+      IMS_REGION_ENDPOINTS: JSON.stringify(Object.fromEntries(jobs.map((j) => [j.region, { imsEndpoint: j.sim.url, iamEndpoint: j.sim.url }]))),
+      IMS_PROJECT_IDS: JSON.stringify(Object.fromEntries(jobs.map((j) => [j.region, SIM_DEFAULTS.projectId]))),
+    });
+    const now = () => new Date(fake);
+    const [api, worker, poller] = await Promise.all([apiDeps(), workerDeps(), pollerDeps()]);
+    const sweepsAt: number[] = [];
+    const pending = [...jobs].sort((a, b) => a.submitAt - b.submitAt);
+    const sqs = new SQSClient({ region: services.region, endpoint: services.sqsEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const intake = createIntakeHandler(() => ({ ...api, now }));
+    const workerHandler = createWorkerHandler(() => ({ ...worker, now }));
+
+    /** Submits one job the way it reaches IMS: intake, then the worker on the queue's message. */
+    const submit = async (job: Job) => {
+      const body = { image_id: SIM_DEFAULTS.images.exportable, bucket_url: `ims-exports:lag/${job.region}.qcow2`, file_format: 'qcow2', region: job.region };
+      const res = await intake(event(apiKey, body, fake), lambdaContext('intake', 10_000) as Context);
+      if (typeof res === 'string' || res.statusCode !== 202) throw new Error(`intake refused a lag job: ${JSON.stringify(res).slice(0, 300)}`);
+      job.id = (JSON.parse(res.body ?? '{}') as { id: string }).id;
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: services.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const messages = got.Messages ?? [];
+      const records = messages.map((m) => ({ messageId: m.MessageId ?? '', receiptHandle: m.ReceiptHandle ?? '', body: m.Body ?? '', attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:eu-central-1:000000000000:bench-lag', awsRegion: services.region }));
+      const out = await workerHandler({ Records: records } as unknown as SQSEvent, lambdaContext('worker', 60_000) as Context);
+      const failed = new Set((out?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      for (const m of messages) if (!failed.has(m.MessageId ?? '')) await sqs.send(new DeleteMessageCommand({ QueueUrl: services.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    };
+    /** Moves the clock to `to`, submitting on the way whatever is due to be submitted. */
+    const advanceTo = async (to: number) => {
+      while (pending.length && (pending[0] as Job).submitAt <= to) {
+        const job = pending.shift() as Job;
+        fake = Math.max(fake, job.submitAt);
+        await submit(job);
+      }
+      fake = Math.max(fake, to);
+    };
+    const pollerHandler = createPollerHandler(() => ({
+      ...poller,
+      now,
+      sleep: async (ms: number) => {
+        await advanceTo(fake + ms);
+        sweepsAt.push(fake);
+      },
+    }));
+
+    const endAll = Math.max(...jobs.map((j) => j.submitAt + j.jobMs)) + 10 * MINUTE;
+    let invocations = 0;
+    const realStart = Date.now();
+    for (let minute = start; minute < endAll; minute += MINUTE) {
+      await advanceTo(minute);
+      sweepsAt.push(fake);
+      await pollerHandler({} as ScheduledEvent, lambdaContext('poller', 60_000, () => fake) as Context);
+      invocations++;
+      if (invocations % 60 === 0) log(`  lag: ${invocations / 60} fake hours swept (${((Date.now() - realStart) / 1000).toFixed(0)} s)`);
+    }
+
+    for (const job of jobs) {
+      const record = await poller.store.get(job.id ?? '');
+      if (!record || record instanceof Error) throw new Error(`lag job ${job.region} has no record`);
+      if (record.status !== 'succeeded' || !record.completed_at || !record.submitted_at) throw new Error(`lag job ${job.region} ended ${record.status}`);
+      job.lagMs = Date.parse(record.completed_at) - (Date.parse(record.submitted_at) + job.jobMs);
+      job.queries = job.sim.calls().filter((c) => c.method === 'GET' && JOB_QUERY.test(c.path)).length;
+    }
+    const rows: LagRow[] = durations.map((nominalMin) => {
+      const group = jobs.filter((j) => j.nominalMin === nominalMin);
+      const fixed = (intervalMs: number) => {
+        const runs = group.map((j) => ({ job: j, ...fixedPolling(j.submitAt, j.submitAt + j.jobMs, intervalMs, sweepsAt) }));
+        return {
+          lagP50Ms: percentile(runs.map((r) => r.lagMs), 50),
+          lagP90Ms: percentile(runs.map((r) => r.lagMs), 90),
+          queriesPerHour: median(runs.map((r) => r.queries / (r.job.jobMs / 3_600_000))),
+        };
+      };
+      const lags = group.map((j) => j.lagMs as number);
+      return {
+        nominalMin,
+        samples: group.length,
+        lagP50Ms: percentile(lags, 50),
+        lagP90Ms: percentile(lags, 90),
+        queriesPerJob: median(group.map((j) => j.queries as number)),
+        queriesPerHour: median(group.map((j) => (j.queries as number) / (j.jobMs / 3_600_000))),
+        fixed10: fixed(10_000),
+        fixed60: fixed(60_000),
+      };
+    });
+    for (const r of rows) {
+      log(`  lag: ${r.nominalMin} min jobs (${r.samples}): p50 ${(r.lagP50Ms / 1000).toFixed(1)} s, p90 ${(r.lagP90Ms / 1000).toFixed(1)} s, ${r.queriesPerJob} queries (${r.queriesPerHour.toFixed(1)}/h); fixed 10 s p90 ${(r.fixed10.lagP90Ms / 1000).toFixed(1)} s ${r.fixed10.queriesPerHour.toFixed(0)}/h; fixed 60 s p90 ${(r.fixed60.lagP90Ms / 1000).toFixed(1)} s ${r.fixed60.queriesPerHour.toFixed(0)}/h`);
+    }
+    return { samplesPerDuration: samples, jitter: JITTER, sweepPeriodMs: poller.pauseMs, invocations, sweeps: sweepsAt.length, rows, jobs: jobs.map((j) => ({ nominalMin: j.nominalMin, jobMs: j.jobMs, lagMs: j.lagMs, queries: j.queries })) };
+  } finally {
+    const [worker, poller] = await Promise.all([workerDeps().catch(() => null), pollerDeps().catch(() => null)]);
+    await worker?.ims.close();
+    await poller?.ims.close();
+    await Promise.all(jobs.map((j) => j.sim.close()));
+    await services.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) runMain(main);
