@@ -1,6 +1,7 @@
 // GET /v1/requests/{id}/deliveries and POST /v1/requests/{id}/redeliver: what happened to a
 // request's webhook and chat deliveries, and the outcome event sent once more.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { enqueue } from '../requests/accept.js';
 import { publicRecord } from '../requests/record.js';
 import { transition } from '../requests/transition.js';
 import type { Tenant } from '../tenants.js';
@@ -16,12 +17,14 @@ const listDeliveries: DeliveryRoute = async (_event, tenant, deps, instance, [id
   return json(200, { items: await deps.deliveries.list(record.id) });
 };
 
-/** 202: the outcome event is due at once with its webhook-id; the poller's next sweep sends it. */
+/** 202: the outcome event is due at once with its webhook-id, and the worker sends it on taking the message. */
 const redeliver: DeliveryRoute = async (_event, tenant, deps, instance, [id]) => {
   const record = await ownRecord(deps, tenant, id ?? '');
   if (!record) return noSuchRequest(id, { instance });
   const decision = await transition(deps.store, record, { type: 'redeliver', at: deps.now() }, deps.timings);
   if (!decision.ok) return conflict(`Request ${record.id} cannot be redelivered: ${decision.detail}.`, { instance });
+  // The worker sends it as soon as it takes this message; if the send fails, the poller's next sweep does.
+  await enqueue(deps, record.id);
   return json(202, publicRecord(decision.record), { location: `/v1/requests/${record.id}/deliveries` });
 };
 

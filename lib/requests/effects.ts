@@ -11,7 +11,7 @@ import { deliverWebhook, type PostDeps } from '../webhooks/deliver.js';
 import { webhookEvent } from '../webhooks/event.js';
 import { enqueue } from './accept.js';
 import { recordRequest, type Placement } from './intake.js';
-import type { Effect, LifecycleTimings } from './lifecycle.js';
+import { pendingAnnouncements, type Effect, type LifecycleTimings } from './lifecycle.js';
 import { publicRecord, type StoredRequest } from './record.js';
 import { transition } from './transition.js';
 
@@ -93,6 +93,15 @@ async function notifyChat(record: StoredRequest, deps: EffectDeps): Promise<void
   await transition(deps.store, record, { type: 'chat-notified', at: deps.now(), usedResponseUrl: true }, deps.timings).catch((error: unknown) =>
     logger.warn('response_url use not counted', { requestId: record.id, error: (error as Error).message }),
   );
+}
+
+/**
+ * Sends what a finished record still owes (its webhook, or a capture's export child) now, holding the
+ * record first exactly as a sweep does, so a sweep running at the same moment cannot send it too.
+ */
+export async function announceDue(record: StoredRequest, deps: EffectDeps): Promise<void> {
+  const held = await transition(deps.store, record, { type: 'sweep-hold', at: deps.now() }, deps.timings);
+  if (held.ok) await carryOut(held.record, pendingAnnouncements(held.record), deps);
 }
 
 /** Carries out effects in order; a failure is logged and left to the poller's next sweep, which sees the record due. */

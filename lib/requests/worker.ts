@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { ImsClient } from '../ims/client.js';
 import { logger } from '../log.js';
 import { acceptRequest } from './accept.js';
-import { carryOut, type EffectDeps } from './effects.js';
+import { announceDue, carryOut, type EffectDeps } from './effects.js';
 import { REQUEST_ID } from './ids.js';
 import { newRecord, paramsOf } from './intake.js';
 import type { StoredRequest } from './record.js';
@@ -133,6 +133,11 @@ async function recordInvalidMessage(
 
 /** Claims, submits and records one request; a record that is not waiting for submission needs nothing. */
 async function advance(record: StoredRequest, deps: WorkerDeps): Promise<MessageOutcome> {
+  if (record.status === 'succeeded' || record.status === 'failed') {
+    // A redelivery asked for: the outcome is sent now rather than at the poller's next sweep.
+    await announceDue(record, deps);
+    return 'done';
+  }
   if (record.status !== 'queued' && record.status !== 'submitting') return 'done';
   const claimed = await transition(deps.store, record, { type: 'claim-submission', at: deps.now() }, deps.timings);
   if (!claimed.ok) {
