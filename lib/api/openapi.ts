@@ -148,7 +148,7 @@ function buildDocument(): OpenApiDocument {
           tags: ['requests'],
           summary: 'Send the outcome event of an ended request again, with the same webhook-id',
           description:
-            'The webhook becomes `pending` and due at once; the next sweep (within seconds) delivers it and records the result: ' +
+            'The webhook becomes `pending` and due at once; the worker delivers it within about a second and records the result: ' +
             '`delivered`, or back to `failed` when no retry is left. The attempt appears in the deliveries.',
           requestParams: { path: requestIdParam },
           responses: {
