@@ -1,0 +1,157 @@
+// The crash run: `npm start` as a child process (one process: gateway, queue runner, scheduler,
+// dynalite, fauxqs and the IMS simulator), killed with SIGKILL twice while requests are in flight and
+// started again on the same data directory (and the simulator's state directory, so IMS remembers
+// its jobs where the simulator supports IMS_SIM_STATE_DIR). Figures as for the chaos run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { sqsClient } from '../../lib/aws.js';
+import { startWebhookReceiver } from '../../local/webhook-receiver.js';
+import { computeFigures, waitForTerminal, waitForWebhooks, type AcceptedDelivery, type Figures } from './figures.js';
+import { imsToken, jobStatus, listRecords, planRequests, seeded, submit, type Api } from './harness.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BANNER_END = 'Ctrl-C stops everything.';
+
+export interface CrashOptions {
+  requests: number;
+  seed?: number;
+  /** Seconds a simulated IMS job takes. */
+  jobSeconds?: number;
+  log?: (line: string) => void;
+}
+
+interface Stack { child: ChildProcess; apiUrl: string; simUrl: string; sqsEndpoint: string; exited: Promise<void> }
+
+async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
+  // node --import tsx rather than npm: one process, so SIGKILL takes the whole stack down at once.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  // The child prints the API key and secrets by design: kept here, never forwarded.
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-4_000)));
+  const exited = new Promise<void>((done) => child.on('exit', () => done()));
+  const deadline = Date.now() + 60_000;
+  while (!out.includes(BANNER_END)) {
+    if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}: ${err.slice(-1_000)}`);
+    if (Date.now() > deadline) throw new Error('npm start printed no banner within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const field = (pattern: RegExp) => {
+    const m = pattern.exec(out);
+    if (!m?.[1]) throw new Error(`npm start printed no ${String(pattern)}`);
+    return m[1];
+  };
+  return {
+    child,
+    apiUrl: field(/API base URL\s+(http\S+?)\/v1\s/),
+    simUrl: field(/IMS\s+simulator at (http\S+)/),
+    sqsEndpoint: field(/SQS \(fauxqs\)\s+(http\S+)/),
+    exited,
+  };
+}
+
+async function kill(stack: Stack): Promise<void> {
+  stack.child.kill('SIGKILL');
+  await stack.exited;
+}
+
+async function dlqDepth(stack: Stack): Promise<number> {
+  const sqs = sqsClient({ endpoint: stack.sqsEndpoint, region: 'eu-central-1' });
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'ims-transfer-intake-dlq' }));
+  const got = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  return Number(got.Attributes?.ApproximateNumberOfMessages ?? 0);
+}
+
+export async function runCrash(options: CrashOptions): Promise<{ figures: Figures; imsRemembers: boolean }> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const seed = options.seed ?? 12;
+  const rnd = seeded(seed);
+  const dataDir = mkdtempSync(join(tmpdir(), 'ims-transfer-crash-'));
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+  const apiKey = `imt_crash_${randomBytes(16).toString('hex')}`;
+  const deliveries: AcceptedDelivery[] = [];
+  const receiver = await startWebhookReceiver({
+    port: 0,
+    secret: () => webhookSecret,
+    onDelivery: (d) => {
+      const data = d.event?.data as { id?: string } | undefined;
+      if (d.event && data?.id) deliveries.push({ webhookId: d.webhookId, requestId: data.id, type: d.event.type });
+    },
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    LOCAL_SQS_PORT: '0',
+    LOCAL_DYNAMODB_PORT: '0',
+    IMS_SIM_PORT: '0',
+    LOCAL_DATA_DIR: join(dataDir, 'local'),
+    // Read by the simulator once it keeps its state on disk; until then IMS forgets its jobs at a restart.
+    IMS_SIM_STATE_DIR: join(dataDir, 'ims-sim'),
+    LOCAL_API_KEY: apiKey,
+    LOCAL_WEBHOOK_SECRET: webhookSecret,
+    LOCAL_WEBHOOK_URL: `${receiver.url}/webhook`,
+    POLL_INTERVAL_SECONDS: '1',
+    SIM_JOB_SECONDS: String(options.jobSeconds ?? 3),
+    JOB_CHECK_MIN_SECONDS: '1',
+    JOB_CHECK_MAX_SECONDS: '2',
+    IMS_JOB_DEADLINE_HOURS: '1',
+    LOG_LEVEL: 'WARN',
+  };
+  let stack = await startStack(env);
+  try {
+    let api: Api = { url: stack.apiUrl, key: apiKey };
+    const plan = planRequests(options.requests, `crash-${seed}-${Date.now().toString(36)}`, rnd);
+    log(`crash: ${plan.length} requests, the whole stack killed with SIGKILL twice mid-flight`);
+    const answers: { status: number; id?: string }[] = [];
+    const killAt = [Math.floor(plan.length * 0.35), Math.floor(plan.length * 0.75)];
+    let remembered: string | undefined;
+    let imsRemembers = true;
+    for (const [i, p] of plan.entries()) {
+      if (killAt.includes(i)) {
+        // Mid-flight: let some of what was accepted reach IMS first.
+        await new Promise((r) => setTimeout(r, 1_500));
+        const running = (await listRecords(api)).find((r) => r.status === 'running' && r.ims_job_id);
+        remembered = running?.ims_job_id ?? remembered;
+        log(`  SIGKILL after ${i} requests`);
+        await kill(stack);
+        stack = await startStack(env);
+        api = { url: stack.apiUrl, key: apiKey };
+        if (remembered) {
+          const status = await jobStatus(stack.simUrl, await imsToken(stack.simUrl), remembered);
+          if (status.startsWith('HTTP')) imsRemembers = false;
+        }
+        log(`  restarted; IMS ${imsRemembers ? 'remembers' : 'forgot'} its jobs`);
+      }
+      answers.push(await submit(api, p));
+    }
+    const accepted = answers.filter((a) => a.id).length;
+    // Messages on the in-memory queue died with the process: the poller re-queues stale `queued` records after a minute.
+    const records = await waitForTerminal(api, accepted, { stallMs: 150_000, deadlineMs: 20 * 60_000, log: (s) => log(s) });
+    await waitForWebhooks(api, 15_000);
+    return {
+      imsRemembers,
+      figures: await computeFigures({
+        api,
+        simUrl: stack.simUrl,
+        plan,
+        answers,
+        records: (await listRecords(api)) ?? records,
+        deliveries,
+        dlq: await dlqDepth(stack),
+        imsCalls: 0,
+        faultsInjected: 0,
+        seconds: Math.round((Date.now() - started) / 1000),
+      }),
+    };
+  } finally {
+    await kill(stack);
+    await receiver.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,94 @@
+// The chaos run in one process: the real intake (through the local HTTP gateway), worker and poller
+// handlers on dynalite, fauxqs and the IMS simulator (test/helpers/pipeline.ts), with several
+// worker loops as Lambda's concurrency would run them and the poller on a short schedule.
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { sqsClient } from '../../lib/aws.js';
+import { createImsClient } from '../../lib/ims/client.js';
+import { startPipeline } from '../../test/helpers/pipeline.js';
+import { computeFigures, waitForTerminal, waitForWebhooks, type Figures } from './figures.js';
+import { faultKinds, inFlight, planRequests, seeded, startFaultFeeder, submit } from './harness.js';
+
+export interface ChaosOptions {
+  requests: number;
+  /** Share of IMS calls faulted (0.2). */
+  faultShare?: number;
+  seed?: number;
+  /** The IMS client's response timeout for the run; stalls last this plus a second. */
+  clientTimeoutMs?: number;
+  workers?: number;
+  /** Runs longer than this fail (the production 24 h would outlast the run); the stall window must exceed it. */
+  jobDeadlineMs?: number;
+  stallMs?: number;
+  deadlineMs?: number;
+  log?: (line: string) => void;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<Figures> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const seed = options.seed ?? 12;
+  const rnd = seeded(seed);
+  const clientTimeoutMs = options.clientTimeoutMs ?? 1_500;
+  const pipeline = await startPipeline({
+    sim: { jobMs: 400 },
+    // Shorter client timeouts so a stall past the timeout costs seconds, not the production 30 s.
+    adjust: (deps, _role, cfg) => ({
+      ...deps,
+      timings: { ...deps.timings, jobDeadlineMs: options.jobDeadlineMs ?? 120_000 },
+      ims: createImsClient({ ...cfg.ims, timeouts: { connectMs: 1_000, headersMs: clientTimeoutMs, bodyMs: clientTimeoutMs } }),
+    }),
+  });
+  let running = true;
+  const loops: Promise<void>[] = [];
+  try {
+    const api = { url: pipeline.gateway.url, key: pipeline.apiKey };
+    const feeder = startFaultFeeder(() => pipeline.sim.url, options.faultShare ?? 0.2, faultKinds(clientTimeoutMs), rnd);
+    // Worker loops (Lambda's concurrency) and the poller's schedule, until the run is over.
+    const guard = async (step: () => Promise<unknown>, pauseMs: number) => {
+      while (running) {
+        try {
+          await step();
+        } catch (err) {
+          log(`  loop error: ${(err as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+    };
+    for (let i = 0; i < (options.workers ?? 4); i++) loops.push(guard(() => pipeline.runWorker(), 50));
+    loops.push(guard(() => pipeline.sweep(), 200));
+
+    const plan = planRequests(options.requests, `${seed}-${Date.now().toString(36)}`, rnd);
+    log(`chaos: ${plan.length} requests, ${Math.round((options.faultShare ?? 0.2) * 100)} % IMS faults, client timeout ${clientTimeoutMs} ms, seed ${seed}`);
+    const answers = await inFlight(plan, 8, (p) => submit(api, p));
+    const accepted = answers.filter((a) => a.id).length;
+    log(`  submitted: ${accepted} accepted`);
+    const records = await waitForTerminal(api, accepted, { stallMs: options.stallMs ?? (options.jobDeadlineMs ?? 120_000) + 15_000, deadlineMs: options.deadlineMs ?? 15 * 60_000, log });
+    await waitForWebhooks(api, 10_000);
+    await feeder.stop();
+    running = false;
+    await Promise.all(loops);
+    // Every IMS job has ended (they run 400 ms) before IMS is asked for the evidence.
+    await new Promise((r) => setTimeout(r, 1_000));
+    await feeder.drain(pipeline.sim.url);
+    const sqs = sqsClient({ endpoint: pipeline.services.sqsEndpoint, region: pipeline.services.region });
+    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.services.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const finalRecords = await waitForTerminal(api, accepted, { stallMs: 0, deadlineMs: 0 });
+    void records;
+    return await computeFigures({
+      api,
+      simUrl: pipeline.sim.url,
+      plan,
+      answers,
+      records: finalRecords,
+      deliveries: pipeline.receiver.deliveries.map((d) => ({ webhookId: d.id, requestId: d.data.id, type: d.type })),
+      dlq: Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0),
+      imsCalls: feeder.imsCalls(),
+      faultsInjected: [...feeder.injected.values()].reduce((a, b) => a + b, 0),
+      seconds: Math.round((Date.now() - started) / 1000),
+    });
+  } finally {
+    running = false;
+    await Promise.all(loops);
+    await pipeline.stop();
+  }
+}
