@@ -147,6 +147,7 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
         imsCalls: 0,
         faultsInjected: 0,
         seconds: Math.round((Date.now() - started) / 1000),
+        evidence: imsRemembers,
       }),
     };
   } finally {

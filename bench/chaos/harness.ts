@@ -305,11 +305,13 @@ export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 export interface Api { url: string; key: string }
 
 export async function submit(api: Api, planned: PlannedRequest): Promise<{ status: number; id?: string; problemType?: string }> {
-  const got = await json(`${api.url}${planned.route}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${api.key}`, 'idempotency-key': `chaos-${planned.body.client_ref ?? randomUUID()}-${planned.n}` },
-    body: planned.body,
-  });
+  const key = `chaos-${String(planned.body.client_ref ?? randomUUID())}-${planned.n}`;
+  let got = await json(`${api.url}${planned.route}`, { method: 'POST', headers: { authorization: `Bearer ${api.key}`, 'idempotency-key': key }, body: planned.body });
+  // Throttled: wait as told and send the same request again (same Idempotency-Key), as a client would.
+  for (let i = 0; got.status === 429 && i < 20; i++) {
+    await new Promise((r) => setTimeout(r, Math.min(60, Number(got.headers['retry-after'] ?? 1)) * 1000));
+    got = await json(`${api.url}${planned.route}`, { method: 'POST', headers: { authorization: `Bearer ${api.key}`, 'idempotency-key': key }, body: planned.body });
+  }
   const body = got.body as { id?: string; type?: string } | null;
   return { status: got.status, ...(body?.id ? { id: body.id } : {}), ...(body?.type ? { problemType: body.type } : {}) };
 }

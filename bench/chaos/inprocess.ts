@@ -4,8 +4,11 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../lib/aws.js';
 import { createImsClient } from '../../lib/ims/client.js';
+import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
+import { startWebhookReceiver } from '../../local/webhook-receiver.js';
 import { startPipeline } from '../../test/helpers/pipeline.js';
-import { computeFigures, waitForTerminal, waitForWebhooks, type Figures } from './figures.js';
+import { registerSecret } from '../../test/helpers/secrets.js';
+import { computeFigures, type AcceptedDelivery, waitForTerminal, waitForWebhooks, type Figures } from './figures.js';
 import { faultKinds, inFlight, planRequests, seeded, startFaultFeeder, submit } from './harness.js';
 
 export interface ChaosOptions {
@@ -29,8 +32,22 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
   const seed = options.seed ?? 12;
   const rnd = seeded(seed);
   const clientTimeoutMs = options.clientTimeoutMs ?? 1_500;
+  // Our own tenant (no rate limit in the way of N requests) and receiver, counting deliveries per webhook-id.
+  const apiKey = registerSecret(newApiKey());
+  const secret = registerSecret(newWebhookSecret());
+  const deliveries: AcceptedDelivery[] = [];
+  const receiver = await startWebhookReceiver({
+    port: 0,
+    secret: () => secret,
+    onDelivery: (d) => {
+      const data = d.event?.data as { id?: string } | undefined;
+      if (d.event && data?.id) deliveries.push({ webhookId: d.webhookId, requestId: data.id, type: d.event.type });
+    },
+  });
+  const tenants = [{ id: 'chaos', api_key_sha256: [hashSecret(apiKey)], webhook_secrets: [secret], default_callback_url: `${receiver.url}/hooks`, requests_per_minute: 1_000_000 }];
   const pipeline = await startPipeline({
     sim: { jobMs: 400 },
+    settings: { TENANTS: JSON.stringify(tenants) },
     // Shorter client timeouts so a stall past the timeout costs seconds, not the production 30 s.
     adjust: (deps, _role, cfg) => ({
       ...deps,
@@ -41,7 +58,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
   let running = true;
   const loops: Promise<void>[] = [];
   try {
-    const api = { url: pipeline.gateway.url, key: pipeline.apiKey };
+    const api = { url: pipeline.gateway.url, key: apiKey };
     const feeder = startFaultFeeder(() => pipeline.sim.url, options.faultShare ?? 0.2, faultKinds(clientTimeoutMs), rnd);
     // Worker loops (Lambda's concurrency) and the poller's schedule, until the run is over.
     const guard = async (step: () => Promise<unknown>, pauseMs: number) => {
@@ -80,7 +97,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
       plan,
       answers,
       records: finalRecords,
-      deliveries: pipeline.receiver.deliveries.map((d) => ({ webhookId: d.id, requestId: d.data.id, type: d.type })),
+      deliveries,
       dlq: Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0),
       imsCalls: feeder.imsCalls(),
       faultsInjected: [...feeder.injected.values()].reduce((a, b) => a + b, 0),
@@ -90,5 +107,6 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
     running = false;
     await Promise.all(loops);
     await pipeline.stop();
+    await receiver.close();
   }
 }
