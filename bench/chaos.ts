@@ -37,12 +37,22 @@ export function withSection(file: string, section: string, key: string): string 
 }
 
 function print(f: Figures): void {
-  for (const line of f.detail.slice(0, 40)) console.log(`  ${line}`);
-  if (f.detail.length > 40) console.log(`  … and ${f.detail.length - 40} more`);
-  for (const g of goalLines(f)) console.log(`${g.label.padEnd(24)} ${String(g.value).padStart(5)}  ${g.met ? 'met' : 'MISSED'}`);
+  // At most ten lines of each kind (lost, false success, ...), so every kind shows.
+  const byKind = new Map<string, string[]>();
+  for (const line of f.detail) {
+    const kind = line.split(':')[0] ?? '';
+    byKind.set(kind, [...(byKind.get(kind) ?? []), line]);
+  }
+  for (const lines of byKind.values()) {
+    for (const line of lines.slice(0, 10)) console.log(`  ${line}`);
+    if (lines.length > 10) console.log(`  … and ${lines.length - 10} more of these`);
+  }
+  for (const g of goalLines(f)) console.log(`${g.label.padEnd(24)} ${String(g.value ?? 'n/a').padStart(5)}  ${g.met ? 'met' : 'MISSED'}`);
 }
 
 async function main(): Promise<void> {
+  // The handlers' own log lines would drown the figures; LOG_LEVEL=INFO shows them.
+  process.env.LOG_LEVEL ??= 'ERROR';
   const crash = process.argv.includes('--crash');
   const requests = Number(process.env.CHAOS_REQUESTS ?? (crash ? 100 : 1_000));
   const seed = Number(process.env.CHAOS_SEED ?? 12);
