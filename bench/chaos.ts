@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const { runCrash } = await import('./chaos/crash.js');
     const run = await runCrash({ requests, seed, log });
     figures = run.figures;
-    title = `Crash: ${requests} requests, SIGKILL of the whole stack twice (${run.imsRemembers ? 'IMS remembers its jobs' : 'IMS forgets its jobs: IMS_SIM_STATE_DIR not supported yet'})`;
+    title = `Crash: ${requests} requests, SIGKILL of the whole stack twice (${run.imsRemembers ? 'IMS remembers its jobs' : 'IMS forgot its jobs: the simulator kept no state'})`;
   } else {
     const { runChaos } = await import('./chaos/inprocess.js');
     figures = await runChaos({ requests, seed, log });

@@ -1,7 +1,7 @@
 // The crash run: `npm start` as a child process (one process: gateway, queue runner, scheduler,
 // dynalite, fauxqs and the IMS simulator), killed with SIGKILL twice while requests are in flight and
-// started again on the same data directory (and the simulator's state directory, so IMS remembers
-// its jobs where the simulator supports IMS_SIM_STATE_DIR). Figures as for the chaos run.
+// started again on the same data directory, where the simulator keeps its state too, so IMS remembers
+// its jobs, images and objects across the restart. Figures as for the chaos run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -90,9 +90,8 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     LOCAL_SQS_PORT: '0',
     LOCAL_DYNAMODB_PORT: '0',
     IMS_SIM_PORT: '0',
+    // npm start keeps the table and the simulator's state (<data dir>/ims-sim) here: both outlive a SIGKILL.
     LOCAL_DATA_DIR: join(dataDir, 'local'),
-    // Read by the simulator once it keeps its state on disk; until then IMS forgets its jobs at a restart.
-    IMS_SIM_STATE_DIR: join(dataDir, 'ims-sim'),
     LOCAL_API_KEY: apiKey,
     LOCAL_WEBHOOK_SECRET: webhookSecret,
     LOCAL_WEBHOOK_URL: `${receiver.url}/webhook`,

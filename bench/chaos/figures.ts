@@ -1,6 +1,6 @@
 // Figures of a chaos or crash run, computed from what the API, IMS (the simulator) and the webhook
 // receiver show after the run, and the goal line they are held to.
-import { exportObjectWritten, imsToken, jobStatus, listImages, listRecords, TERMINAL, type Api, type ApiRecord, type PlannedRequest } from './harness.js';
+import { imsToken, jobStatus, listImages, listRecords, TERMINAL, writtenObjects, type Api, type ApiRecord, type PlannedRequest } from './harness.js';
 
 /** One verified delivery the receiver accepted. */
 export interface AcceptedDelivery { webhookId: string; requestId: string; type: string }
@@ -119,6 +119,7 @@ export async function computeFigures(input: {
 
   const token = await imsToken(input.simUrl);
   const images = await listImages(input.simUrl, token);
+  const objects = await writtenObjects(input.simUrl);
   const imagesByName = new Map<string, typeof images>();
   for (const img of images) imagesByName.set(img.name, [...(imagesByName.get(img.name) ?? []), img]);
 
@@ -150,9 +151,7 @@ export async function computeFigures(input: {
         const status = await jobStatus(input.simUrl, token, r.ims_job_id);
         if (status !== 'SUCCESS') why.push(`its IMS job is ${status}`);
       }
-      const imageId = String(r.params.image_id ?? r.image_id ?? '');
-      const written = await exportObjectWritten(input.simUrl, token, imageId, String(r.params.bucket_url), r.params.is_quick_export === true);
-      if (!written) why.push('its export object was not written');
+      if (!objects.has(String(r.params.bucket_url))) why.push(`its export object ${String(r.params.bucket_url)} is not in OBS`);
     } else {
       const made = images.find((i) => i.id === r.image_id);
       if (!made) why.push(`its image ${r.image_id ?? '(none)'} is not in IMS`);

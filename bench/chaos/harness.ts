@@ -269,18 +269,12 @@ export async function jobStatus(simUrl: string, token: string, jobId: string): P
   return got.status === 200 ? String((got.body as { status: string }).status) : `HTTP ${got.status}`;
 }
 
-/**
- * Whether the export target object was written: asks IMS to export to the same object again. IMS
- * refuses with IMG.0070 exactly when an export job that did not fail wrote it (the simulator has
- * no OBS read API yet); any other answer means it is not there.
- */
-export async function exportObjectWritten(simUrl: string, token: string, imageId: string, bucketUrl: string, quick: boolean): Promise<boolean> {
-  const got = await json(`${simUrl}/v1/cloudimages/${imageId}/file`, {
-    method: 'POST',
-    headers: { 'x-auth-token': token },
-    body: quick ? { bucket_url: bucketUrl, is_quick_export: true } : { bucket_url: bucketUrl, file_format: 'qcow2' },
-  });
-  return (got.body as { error?: { code?: string } } | null)?.error?.code === 'IMG.0070';
+/** Every OBS object the simulator shows as complete (uploaded, or written by an export job that succeeded), as `bucket:key`. */
+export async function writtenObjects(simUrl: string): Promise<Set<string>> {
+  const got = await json(`${simUrl}/_sim/objects`);
+  if (got.status !== 200) throw new Error(`GET /_sim/objects answered ${got.status}`);
+  const objects = (got.body as { objects: { bucket: string; key: string; complete?: boolean }[] }).objects;
+  return new Set(objects.filter((o) => o.complete !== false).map((o) => `${o.bucket}:${o.key}`));
 }
 
 // ---- the API ----

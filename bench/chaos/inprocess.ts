@@ -18,7 +18,7 @@ export interface ChaosOptions {
   seed?: number;
   /** The IMS client's response timeout for the run; stalls last this plus a second. */
   clientTimeoutMs?: number;
-  /** How long a simulated IMS job runs: about the worker's retry delay, so a retry meets jobs both running and ended. */
+  /** How long a simulated IMS job runs: about the worker's retry delay, so a retry meets jobs both running and ended (3 s). */
   jobMs?: number;
   workers?: number;
   /** Runs longer than this fail (the production 24 h would outlast the run); the stall window must exceed it. */
@@ -48,7 +48,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
   });
   const tenants = [{ id: 'chaos', api_key_sha256: [hashSecret(apiKey)], webhook_secrets: [secret], default_callback_url: `${receiver.url}/hooks`, requests_per_minute: 1_000_000 }];
   const pipeline = await startPipeline({
-    sim: { jobMs: options.jobMs ?? 2_000 },
+    sim: { jobMs: options.jobMs ?? 3_000 },
     settings: { TENANTS: JSON.stringify(tenants) },
     // Shorter client timeouts so a stall past the timeout costs seconds, not the production 30 s.
     adjust: (deps, _role, cfg) => ({
@@ -87,7 +87,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
     running = false;
     await Promise.all(loops);
     // Every IMS job has ended before IMS is asked for the evidence.
-    await new Promise((r) => setTimeout(r, (options.jobMs ?? 2_000) + 500));
+    await new Promise((r) => setTimeout(r, (options.jobMs ?? 3_000) + 500));
     await feeder.drain(pipeline.sim.url);
     const sqs = sqsClient({ endpoint: pipeline.services.sqsEndpoint, region: pipeline.services.region });
     const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.services.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
