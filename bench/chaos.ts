@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const { runCrash } = await import('./chaos/crash.js');
     const run = await runCrash({ requests, seed, log });
     figures = run.figures;
-    title = `Crash: ${requests} requests, SIGKILL of the whole stack twice (${run.imsRemembers ? 'IMS remembers its jobs' : 'IMS forgot its jobs: the simulator kept no state'})`;
+    title = `Crash: ${requests} requests, SIGKILL of the whole stack twice (${run.imsRemembers ? 'IMS remembers its jobs' : 'IMS forgot its jobs: the simulator kept no state'}; in flight at the kills: ${run.inFlightAtKills.join(' / ')})`;
   } else {
     const { runChaos } = await import('./chaos/inprocess.js');
     figures = await runChaos({ requests, seed, log });

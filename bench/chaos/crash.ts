@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../lib/aws.js';
 import { startWebhookReceiver } from '../../local/webhook-receiver.js';
+import { registerSecret } from '../../test/helpers/secrets.js';
 import { computeFigures, waitForTerminal, waitForWebhooks, type AcceptedDelivery, type Figures } from './figures.js';
 import { imsToken, jobStatus, listRecords, planRequests, seeded, submit, type Api } from './harness.js';
 
@@ -67,14 +68,14 @@ async function dlqDepth(stack: Stack): Promise<number> {
   return Number(got.Attributes?.ApproximateNumberOfMessages ?? 0);
 }
 
-export async function runCrash(options: CrashOptions): Promise<{ figures: Figures; imsRemembers: boolean }> {
+export async function runCrash(options: CrashOptions): Promise<{ figures: Figures; imsRemembers: boolean; inFlightAtKills: string[] }> {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
   const seed = options.seed ?? 12;
   const rnd = seeded(seed);
   const dataDir = mkdtempSync(join(tmpdir(), 'ims-transfer-crash-'));
-  const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
-  const apiKey = `imt_crash_${randomBytes(16).toString('hex')}`;
+  const webhookSecret = registerSecret(`whsec_${randomBytes(24).toString('base64')}`);
+  const apiKey = registerSecret(`imt_crash_${randomBytes(16).toString('hex')}`);
   const deliveries: AcceptedDelivery[] = [];
   const receiver = await startWebhookReceiver({
     port: 0,
@@ -111,13 +112,18 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     const killAt = [Math.floor(plan.length * 0.35), Math.floor(plan.length * 0.75)];
     let remembered: string | undefined;
     let imsRemembers = true;
+    const inFlightAtKills: string[] = [];
+    // The first kill comes right after a burst (records still queued or submitting: their queue messages
+    // die with the process), the second once jobs run in IMS (the poller must pick them up again).
+    const killAfterMs = [200, 1_500];
     for (const [i, p] of plan.entries()) {
       if (killAt.includes(i)) {
-        // Mid-flight: let some of what was accepted reach IMS first.
-        await new Promise((r) => setTimeout(r, 1_500));
-        const running = (await listRecords(api)).find((r) => r.status === 'running' && r.ims_job_id);
-        remembered = running?.ims_job_id ?? remembered;
-        log(`  SIGKILL after ${i} requests`);
+        await new Promise((r) => setTimeout(r, killAfterMs[killAt.indexOf(i)]));
+        const before = await listRecords(api);
+        remembered = before.find((r) => r.status === 'running' && r.ims_job_id)?.ims_job_id ?? remembered;
+        const open = ['queued', 'submitting', 'running'].map((st) => `${before.filter((r) => r.status === st).length} ${st}`).join(', ');
+        inFlightAtKills.push(open);
+        log(`  SIGKILL after ${i} requests (${open})`);
         await kill(stack);
         stack = await startStack(env);
         api = { url: stack.apiUrl, key: apiKey };
@@ -135,6 +141,7 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     await waitForWebhooks(api, 15_000);
     return {
       imsRemembers,
+      inFlightAtKills,
       figures: await computeFigures({
         api,
         simUrl: stack.simUrl,

@@ -1,0 +1,36 @@
+// Crash, reduced for CI: `npm start` as a child process killed with SIGKILL twice while requests are in
+// flight and started again on the same data directory (`npm run chaos -- --crash` runs 100 requests).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCrash } from '../../bench/chaos/crash.js';
+import type { Figures } from '../../bench/chaos/figures.js';
+
+describe('crash: 24 requests, the whole stack killed twice mid-flight', () => {
+  let run: Awaited<ReturnType<typeof runCrash>>;
+  let figures: Figures;
+  beforeAll(async () => {
+    run = await runCrash({ requests: 24, seed: 5 });
+    figures = run.figures;
+    if (figures.detail.length) console.log(figures.detail.join('\n'));
+  }, 180_000);
+
+  it('killed the stack with requests still open (queued, submitting or running)', () => {
+    expect(run.inFlightAtKills.some((open) => /(^|, )[1-9]\d* (queued|submitting|running)/.test(open)), run.inFlightAtKills.join(' / ')).toBe(true);
+  });
+
+  it('restarts with IMS remembering the jobs it ran before the kill', () => {
+    expect(run.imsRemembers).toBe(true);
+  });
+
+  it('ends every accepted request (none lost)', () => {
+    expect(figures.accepted).toBeGreaterThan(0);
+    expect({ lost: figures.lost, terminal: figures.terminal }).toEqual({ lost: 0, terminal: figures.records });
+  });
+
+  it('makes no second image and reports no success IMS does not show', () => {
+    expect({ duplicateImages: figures.duplicateImages, falseSuccesses: figures.falseSuccesses }).toEqual({ duplicateImages: 0, falseSuccesses: 0 });
+  });
+
+  it('delivers exactly one webhook per finished request across the restarts', () => {
+    expect({ missing: figures.webhooksMissing, duplicate: figures.webhooksDuplicate }).toEqual({ missing: 0, duplicate: 0 });
+  });
+});
