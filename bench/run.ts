@@ -3,7 +3,7 @@
 // the other, prints every ratio with its goal and "met"/"missed", and writes bench/RESULTS.md and
 // bench/lag.svg. Figures are ratios against floors measured side by side in the same run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OtherBundleRow, WeightRow } from './bundles.js';
@@ -16,6 +16,7 @@ import { fixed } from './measure.js';
 import { lagSvg } from './plot.js';
 import type { PollerMinute } from './poller.js';
 import type { SigningRow } from './signing.js';
+import { keepChaosSection } from './chaos/section.js';
 
 const BENCHES = ['weight', 'cold-start', 'intake', 'poller', 'lag', 'due-sweep', 'signing'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -360,7 +361,9 @@ ${summary}
 
 ${sections.join('\n\n')}
 `;
-  writeFileSync(join(ROOT, 'bench/RESULTS.md'), report);
+  // The chaos runs' figures (npm run chaos) live in the same file: carried over, not erased.
+  const resultsFile = join(ROOT, 'bench/RESULTS.md');
+  writeFileSync(resultsFile, keepChaosSection(existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '', report));
   process.stdout.write(`\n${goals.map((g) => `${verdict(g.met).padEnd(6)} ${g.measure}: ${g.figure} (goal ${g.goal})`).join('\n')}\n\nwrote bench/RESULTS.md${lag ? ' and bench/lag.svg' : ''} in ${fixed((Date.now() - started) / 1000, 0)} s\n`);
   if (selected.some((n) => ran[n]?.error)) process.exitCode = 1;
 }
