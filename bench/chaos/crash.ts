@@ -12,7 +12,7 @@ import { sqsClient } from '../../lib/aws.js';
 import { startWebhookReceiver } from '../../local/webhook-receiver.js';
 import { registerSecret } from '../../test/helpers/secrets.js';
 import { computeFigures, waitForTerminal, waitForWebhooks, type AcceptedDelivery, type Figures } from './figures.js';
-import { imsToken, jobStatus, listRecords, planRequests, seeded, submit, type Api } from './harness.js';
+import { imsToken, inFlight, jobStatus, listRecords, planRequests, seeded, submit, type Api } from './harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BANNER_END = 'Ctrl-C stops everything.';
@@ -113,17 +113,18 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     let remembered: string | undefined;
     let imsRemembers = true;
     const inFlightAtKills: string[] = [];
-    // The first kill comes right after a burst (records still queued or submitting: their queue messages
-    // die with the process), the second once jobs run in IMS (the poller must pick them up again).
-    const killAfterMs = [200, 1_500];
-    for (const [i, p] of plan.entries()) {
-      if (killAt.includes(i)) {
-        await new Promise((r) => setTimeout(r, killAfterMs[killAt.indexOf(i)]));
+    // Requests go in bursts of 8 in flight. The first kill comes the moment a burst is accepted (records
+    // queued or submitting: their queue messages die with the process), the second once jobs run in IMS.
+    const killAfterMs = [0, 1_500];
+    const segments = [plan.slice(0, killAt[0]), plan.slice(killAt[0], killAt[1]), plan.slice(killAt[1])];
+    for (const [k, segment] of segments.entries()) {
+      if (k > 0) {
+        await new Promise((r) => setTimeout(r, killAfterMs[k - 1]));
         const before = await listRecords(api);
         remembered = before.find((r) => r.status === 'running' && r.ims_job_id)?.ims_job_id ?? remembered;
         const open = ['queued', 'submitting', 'running'].map((st) => `${before.filter((r) => r.status === st).length} ${st}`).join(', ');
         inFlightAtKills.push(open);
-        log(`  SIGKILL after ${i} requests (${open})`);
+        log(`  SIGKILL after ${answers.length} requests (${open})`);
         await kill(stack);
         stack = await startStack(env);
         api = { url: stack.apiUrl, key: apiKey };
@@ -133,7 +134,8 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
         }
         log(`  restarted; IMS ${imsRemembers ? 'remembers' : 'forgot'} its jobs`);
       }
-      answers.push(await submit(api, p));
+      const current = api;
+      answers.push(...(await inFlight(segment, 8, (p) => submit(current, p))));
     }
     const accepted = answers.filter((a) => a.id).length;
     // Messages on the in-memory queue died with the process: the poller re-queues stale `queued` records after a minute.

@@ -160,7 +160,6 @@ export function startFaultFeeder(simUrl: () => string, share: number, kinds: Fau
   let perRoute = new Map<string, number>();
   let calls = 0;
   let stopped = false;
-  const base = new Map<string, number>();
   const tick = async () => {
     const got = await json(`${simUrl()}/_sim/calls`);
     if (got.status !== 200 || !Array.isArray(got.body)) return;
@@ -196,7 +195,7 @@ export function startFaultFeeder(simUrl: () => string, share: number, kinds: Fau
   })();
   return {
     injected,
-    imsCalls: () => calls + [...base.values()].reduce((a, b) => a + b, 0),
+    imsCalls: () => calls,
     async stop() {
       stopped = true;
       await loop;

@@ -81,7 +81,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
     const answers = await inFlight(plan, 8, (p) => submit(api, p));
     const accepted = answers.filter((a) => a.id).length;
     log(`  submitted: ${accepted} accepted`);
-    const records = await waitForTerminal(api, accepted, { stallMs: options.stallMs ?? (options.jobDeadlineMs ?? 120_000) + 15_000, deadlineMs: options.deadlineMs ?? 15 * 60_000, log });
+    await waitForTerminal(api, accepted, { stallMs: options.stallMs ?? (options.jobDeadlineMs ?? 120_000) + 15_000, deadlineMs: options.deadlineMs ?? 15 * 60_000, log });
     await waitForWebhooks(api, 10_000);
     await feeder.stop();
     running = false;
@@ -92,7 +92,6 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
     const sqs = sqsClient({ endpoint: pipeline.services.sqsEndpoint, region: pipeline.services.region });
     const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.services.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
     const finalRecords = await waitForTerminal(api, accepted, { stallMs: 0, deadlineMs: 0 });
-    void records;
     return await computeFigures({
       api,
       simUrl: pipeline.sim.url,
