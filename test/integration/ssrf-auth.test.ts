@@ -246,8 +246,8 @@ describe('auth: chat commands', () => {
 });
 
 describe('SSRF at intake', () => {
-  // Pending: intake accepts these with 202 today and every delivery is refused later; they should be 422 naming callback_url.
-  it.fails.each(['https://10.0.0.1/hook', 'https://169.254.169.254/latest/meta-data/', 'https://[::ffff:127.0.0.1]/hook', 'https://100.64.0.1/hook', 'https://[fd00::1]/hook', 'https://0.0.0.0/hook'])(
+  // Names are judged at delivery; a literal private, link-local, metadata, CGNAT or ULA address can be refused at once.
+  it.each(['https://10.0.0.1/hook', 'https://169.254.169.254/latest/meta-data/', 'https://[::ffff:169.254.169.254]/hook', 'https://100.64.0.1/hook', 'https://[fd00::1]/hook', 'https://0.0.0.0/hook'])(
     'refuses callback_url %s with 422',
     async (url) => {
       const res = await call('POST', '/v1/exports', { headers: { authorization: `Bearer ${ACME_KEY}`, 'content-type': 'application/json' }, body: exportBody({ callback_url: url }) });
