@@ -282,6 +282,104 @@ describe('token lifetime', () => {
   });
 });
 
+describe('tenant credentials', () => {
+  // The simulator knows one user and one key; a tenant's set is either that one or a wrong one.
+  const tenantPassword = { target: { ...target, auth: passwordAuth } };
+  const tokenUsers = () => sim.calls().filter((c) => c.path === '/v3/auth/tokens').map((c) => JSON.stringify(c.body));
+
+  it('signs a call carrying a tenant AK/SK with that key, while the service keeps its password token', async () => {
+    const ims = client();
+    await ims.getImage(target, ids.exportable);
+    const { jobId } = await ims.exportImage({ ...target, auth: akskAuth }, ids.exportable, { bucket_url: 'sim-bucket:tenant.qcow2', file_format: 'qcow2' });
+    expect(jobId).toBeTruthy();
+    expect(callsTo('POST', /\/file$/).map((c) => c.auth)).toEqual(['aksk']);
+    expect(tokenCalls()).toBe(1);
+  });
+
+  it('fetches a token for a tenant password once, shared by its concurrent calls, beside the service AK/SK', async () => {
+    const ims = client({ auth: akskAuth });
+    await Promise.all(Array.from({ length: 6 }, () => ims.getImage(tenantPassword.target, ids.exportable)));
+    await ims.getImage(target, ids.exportable);
+    expect(tokenCalls()).toBe(1);
+    expect(sim.calls().filter((c) => c.path === '/v2/cloudimages').map((c) => c.auth)).toEqual([...Array(6).fill('token'), 'aksk']);
+  });
+
+  it('never lends one credential set\u2019s token to another on the same IAM endpoint and project', async () => {
+    const ims = client();
+    await ims.getImage(target, ids.exportable); // the service's token is cached now
+    const wrong = registerSecret('tenant-wrong-password-77');
+    const err = await failure(ims.getImage({ ...target, auth: { ...passwordAuth, user: 'other-tenant', password: wrong } }, ids.exportable));
+    expect([err.kind, err.operation]).toEqual(['auth', 'iam.token']);
+    expect(JSON.stringify({ ...err.toJSON(), stack: err.stack })).not.toContain(wrong);
+    expect(tokenUsers().map((b) => b.includes('other-tenant'))).toEqual([false, true]);
+    // The service's own calls go on with its cached token.
+    expect((await ims.getImage(target, ids.exportable))?.id).toBe(ids.exportable);
+    expect(tokenCalls()).toBe(2);
+    expect(callsTo('GET', /^\/v2\/cloudimages$/)).toHaveLength(2);
+  });
+
+  it('never signs a tenant call with the service key when the tenant key is wrong', async () => {
+    const ims = client({ auth: akskAuth });
+    const wrongSk = registerSecret('tenant-wrong-sk-0000000000');
+    const err = await failure(ims.exportImage({ ...target, auth: { ...akskAuth, sk: wrongSk } }, ids.exportable, { bucket_url: 'sim-bucket:t.qcow2', file_format: 'qcow2' }));
+    expect([err.kind, err.status]).toEqual(['auth', 401]);
+    expect(callsTo('POST', /\/file$/)).toHaveLength(1);
+  });
+});
+
+describe('failing fast on credentials', () => {
+  const exportBody = { bucket_url: 'sim-bucket:fast.qcow2', file_format: 'qcow2' } as const;
+
+  it('ends a POST with auth after one fresh token when IMS keeps answering 401: 2 IAM calls, 2 submissions', async () => {
+    sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 401, times: 5 });
+    const err = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([err.kind, err.status]).toEqual(['auth', 401]);
+    expect([tokenCalls(), callsTo('POST', /\/file$/).length]).toEqual([2, 2]);
+  });
+
+  it('ends with auth after one IAM call when IAM refuses the password, with no IMS call', async () => {
+    const wrong = registerSecret('wrong-password-fast-1');
+    const ims = client({ auth: { ...passwordAuth, password: wrong } });
+    const errs = await Promise.all([ims.exportImage(target, ids.exportable, exportBody), ims.getImage(target, ids.exportable)].map(failure));
+    expect(errs.map((e) => e.kind)).toEqual(['auth', 'auth']);
+    expect(tokenCalls()).toBe(1);
+    expect(sim.calls().filter((c) => c.path !== '/v3/auth/tokens')).toHaveLength(0);
+  });
+
+  it('ends with auth when IAM will not scope a token to an unknown project', async () => {
+    const err = await failure(client().exportImage({ ...target, projectId: 'f'.repeat(32) }, ids.exportable, exportBody));
+    expect([err.kind, err.operation]).toEqual(['auth', 'iam.token']);
+    expect(tokenCalls()).toBe(1);
+    expect(callsTo('POST', /\/file$/)).toHaveLength(0);
+  });
+
+  it('ends an AK/SK call naming a project the key does not reach with auth after one submission', async () => {
+    const err = await failure(client({ auth: akskAuth }).exportImage({ ...target, projectId: 'f'.repeat(32) }, ids.exportable, exportBody));
+    expect(err.kind).toBe('auth');
+    expect([401, 403]).toContain(err.status);
+    expect(callsTo('POST', /\/file$/)).toHaveLength(1);
+  });
+
+  it.each(['IMG.0030', 'IMG.0067', 'IMG.0108'])('ends with auth when IMS answers %s (project or token wrong) after one fresh token', async (code) => {
+    sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 400, body: { error: { code, message: 'project' } }, times: 5 });
+    const err = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([err.kind, err.code]).toEqual(['auth', code]);
+    expect([tokenCalls(), callsTo('POST', /\/file$/).length]).toEqual([2, 2]);
+  });
+
+  it('keeps transient IAM and IMS faults retryable', async () => {
+    sim.addFault({ match: 'POST /v3/auth/tokens', status: 503, times: 1 });
+    const iamDown = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([iamDown.kind, iamDown.operation]).toEqual(['retryable', 'iam.token']);
+    sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 429, times: 1 });
+    const throttled = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([throttled.kind, throttled.status]).toEqual(['retryable', 429]);
+    sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 503, times: 1 });
+    const unavailable = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([unavailable.kind, unavailable.status]).toEqual(['retryable', 503]);
+  });
+});
+
 describe('refusals IMS alone can know', () => {
   const exportRefusals = [
     ['a full-ECS image', ids.wholeImage, 'IMG.0128'],
