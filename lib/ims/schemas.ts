@@ -268,6 +268,13 @@ export const imsImage = z
     /** `file,bucket:object` or `instance,<id>`: tells an image of ours from a namesake. */
     __data_origin: z.string().nullish(),
     __backup_id: z.string().nullish(),
+    /** The attributes pre-flight reads (querying_images.rst); booleans may come as strings. */
+    __whole_image: z.union([z.boolean(), z.string()]).nullish(),
+    virtual_env_type: z.string().nullish(),
+    __platform: z.string().nullish(),
+    /** The parent image's id; empty for public images and images imported from a file. */
+    __originalimagename: z.string().nullish(),
+    __root_origin: z.string().nullish(),
   })
   .passthrough();
 export type ImsImage = z.infer<typeof imsImage>;

@@ -12,6 +12,7 @@ import { isImsError, type ImsError } from '../../lib/ims/errors.js';
 import { createHttpTransport, type HttpTransport } from '../../lib/ims/http.js';
 import { imsSettings, type ImsSettingsInput } from '../../lib/ims/settings.js';
 import { signRequest } from '../../lib/ims/signer.js';
+import { preflightExport } from '../../lib/requests/preflight.js';
 import { logger } from '../../lib/log.js';
 import { registerSecret } from '../helpers/secrets.js';
 
@@ -377,6 +378,35 @@ describe('failing fast on credentials', () => {
     sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 503, times: 1 });
     const unavailable = await failure(client().exportImage(target, ids.exportable, exportBody));
     expect([unavailable.kind, unavailable.status]).toEqual(['retryable', 503]);
+  });
+});
+
+describe('export pre-flight against the simulator\u2019s images', () => {
+  const cases = [
+    ['an image IMS does not know', '00000000-0000-4000-8000-000000000000', false, 'image-not-found'],
+    ['a public image', ids.publicImage, false, 'image-public'],
+    ['an image that is not active', ids.notActive, false, 'image-not-active'],
+    ['a full-ECS image', ids.wholeImage, false, 'image-full-ecs'],
+    ['an ISO image', ids.iso, false, 'image-iso'],
+    ['an image from a backup', ids.fromBackup, false, 'image-from-backup'],
+    ['an image from the Windows public image', ids.fromPublicWindows, false, 'image-from-licensed-public-image'],
+    ['an image from an Ubuntu public image', ids.fromPublicUbuntu, false, 'image-from-licensed-public-image'],
+    ['an image of 1 TB, even quickly', ids.huge, true, 'image-too-large'],
+    ['an image over 128 GB without quick export', ids.large, false, 'image-needs-quick-export'],
+  ] as const;
+
+  it.each(cases)('refuses %s with only image look-ups, no submission', async (_what, imageId, isQuick, rule) => {
+    const refusal = await preflightExport(client(), target, imageId, { is_quick_export: isQuick });
+    expect(refusal?.rule).toBe(rule);
+    expect(refusal?.code).toMatch(/^IMG\.\d{4}$/);
+    expect(sim.calls().filter((c) => c.method !== 'GET' && c.path !== '/v3/auth/tokens')).toHaveLength(0);
+  });
+
+  it('lets the exportable image through, and the large one with quick export', async () => {
+    const ims = client();
+    expect(await preflightExport(ims, target, ids.exportable, {})).toBeNull();
+    expect(await preflightExport(ims, target, ids.large, { is_quick_export: true })).toBeNull();
+    expect(callsTo('GET', /^\/v2\/cloudimages$/)).toHaveLength(2);
   });
 });
 
