@@ -14,6 +14,7 @@
 //   quick-imported, and an extension that names another image format is refused. A name without an
 //   extension, or with one we do not know, is left to IMS: the file itself is never read.
 import type { ImsClient, ImsTarget } from '../ims/client.js';
+import { quickImportFileProblem } from '../ims/fields.js';
 import type { ImsImage } from '../ims/schemas.js';
 
 /** Why a request is refused before submission: IMS's documented code, our rule and a message. */
@@ -157,31 +158,10 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 // ---- quick import: the file format rule --------------------------------------------------------
 
-/** Extensions of the two formats quick import takes. */
-export const QUICK_IMPORT_EXTENSIONS: readonly string[] = ['raw', 'zvhd2'];
-/** Extensions that name another image format (or an archive), which quick import refuses. */
-export const NOT_QUICK_IMPORTABLE_EXTENSIONS: readonly string[] = [
-  'qcow2', 'qcow', 'vhd', 'vhdx', 'vmdk', 'vdi', 'zvhd', 'iso', 'ova', 'ovf', 'qed',
-  'zip', 'gz', 'tgz', 'tar', 'bz2', 'xz', '7z',
-];
-
-/** The lower-case extension of the object name in `bucket:object` (after its last "/"), or null. */
-export function objectExtension(obsUrl: string): string | null {
-  const object = obsUrl.slice(obsUrl.indexOf(':') + 1);
-  const file = object.slice(object.lastIndexOf('/') + 1);
-  const dot = file.lastIndexOf('.');
-  return dot <= 0 || dot === file.length - 1 ? null : file.slice(dot + 1).toLowerCase();
-}
-
 /** Why IMS will refuse to quick-import the file at `imageUrl`, judged by its extension; null if it may. */
 export function quickImportRefusal(imageUrl: string): PreflightRefusal | null {
-  const ext = objectExtension(imageUrl);
-  if (ext === null || !NOT_QUICK_IMPORTABLE_EXTENSIONS.includes(ext)) return null;
-  return {
-    code: 'IMG.0057',
-    rule: 'quick-import-format',
-    message: `quick import takes only RAW or ZVHD2 files, and a .${ext} file is neither; import it without quick import, or convert it first`,
-  };
+  const problem = quickImportFileProblem(imageUrl);
+  return problem === null ? null : { code: 'IMG.0057', rule: 'quick-import-format', message: problem };
 }
 
 /** A validation issue as intake reports it (`path` dotted from the body's root). */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { objectExtension } from '../../lib/ims/fields.js';
 import type { ImsImage } from '../../lib/ims/schemas.js';
 import {
   exportRefusal,
   type ExportChoice,
-  objectExtension,
   parentToLookUp,
   quickImportIssues,
   quickImportRefusal,
