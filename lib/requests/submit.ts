@@ -5,6 +5,7 @@ import { isImsError, type ImsError } from '../ims/errors.js';
 import type { ImsImage } from '../ims/schemas.js';
 import { imsCallOf } from './ims-call.js';
 import type { LifecycleEvent } from './lifecycle.js';
+import { preflightExport } from './preflight.js';
 import type { StoredRequest } from './record.js';
 
 /** IMS answers these with 400, but they say "not now", not "never" (error_codes.rst). */
@@ -61,8 +62,8 @@ function errorEvent(error: ImsError, at: Date): LifecycleEvent {
     case 'unknown-outcome':
       return { type: 'ims-outcome-unknown', at, message };
     case 'auth':
-      // Credentials IAM refuses are an operator's fix; retry with backoff until the attempt cap.
-      return { type: 'ims-unavailable', at, message: `IMS authentication failed: ${error.message}`, code: null };
+      // Credentials or a project IAM/IMS refuse are an operator's fix: retrying cannot help.
+      return { type: 'ims-refused', at, code: error.code ?? 'AUTH', message: `IMS refused the credentials or project: ${error.message}`, source: 'auth' };
   }
 }
 
@@ -75,6 +76,11 @@ export async function submitToIms(ims: ImsClient, record: StoredRequest, lookFir
       if (earlier) return { type: 'image-found', at: now(), imageId: earlier.id, active: earlier.status === 'active' };
     }
     const call = imsCallOf(record.kind, record.params);
+    if (call.op === 'export') {
+      // IMS's documented refusals that the image's details show: no submission for them.
+      const refusal = await preflightExport(ims, target, call.imageId, { is_quick_export: call.body.is_quick_export });
+      if (refusal) return { type: 'ims-refused', at: now(), code: refusal.code, message: refusal.message, source: 'precheck' };
+    }
     const job =
       call.op === 'export'
         ? await ims.exportImage(target, call.imageId, call.body)

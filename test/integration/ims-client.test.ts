@@ -13,6 +13,8 @@ import { createHttpTransport, type HttpTransport } from '../../lib/ims/http.js';
 import { imsSettings, type ImsSettingsInput } from '../../lib/ims/settings.js';
 import { signRequest } from '../../lib/ims/signer.js';
 import { preflightExport } from '../../lib/requests/preflight.js';
+import { submitToIms } from '../../lib/requests/submit.js';
+import { storedRequestFixture } from '../helpers/records.js';
 import { logger } from '../../lib/log.js';
 import { registerSecret } from '../helpers/secrets.js';
 
@@ -407,6 +409,38 @@ describe('export pre-flight against the simulator\u2019s images', () => {
     expect(await preflightExport(ims, target, ids.exportable, {})).toBeNull();
     expect(await preflightExport(ims, target, ids.large, { is_quick_export: true })).toBeNull();
     expect(callsTo('GET', /^\/v2\/cloudimages$/)).toHaveLength(2);
+  });
+});
+
+describe('the worker\u2019s submission with pre-flight and credentials', () => {
+  const exportRecord = (imageId: string, extra: Record<string, unknown> = {}) =>
+    storedRequestFixture({
+      id: 'req_preflight',
+      status: 'submitting',
+      region: target.region,
+      project_id: target.projectId,
+      params: { image_id: imageId, bucket_url: 'sim-bucket:pre.qcow2', file_format: 'qcow2', ...extra },
+    });
+  const at = () => new Date(clock);
+
+  it('ends an export of an ISO image as a precheck refusal with no submission', async () => {
+    const event = await submitToIms(client(), exportRecord(ids.iso), false, at);
+    expect(event).toMatchObject({ type: 'ims-refused', source: 'precheck', code: 'IMG.0167' });
+    expect(callsTo('POST', /\/file$/)).toHaveLength(0);
+  });
+
+  it('submits an exportable image after its look-up', async () => {
+    const event = await submitToIms(client(), exportRecord(ids.exportable), false, at);
+    expect(event.type).toBe('ims-accepted');
+    expect(callsTo('POST', /\/file$/)).toHaveLength(1);
+  });
+
+  it('ends with source auth after at most 2 IAM calls when IMS keeps refusing the token', async () => {
+    sim.addFault({ match: 'GET /v2/cloudimages', status: 401, times: 5 });
+    const event = await submitToIms(client(), exportRecord(ids.exportable), false, at);
+    expect(event).toMatchObject({ type: 'ims-refused', source: 'auth' });
+    expect(tokenCalls()).toBeLessThanOrEqual(2);
+    expect(callsTo('POST', /\/file$/)).toHaveLength(0);
   });
 });
 
