@@ -71,6 +71,10 @@ async function recordOf(body: string, messageId: string, deps: WorkerDeps): Prom
       return null;
     case 'rate-limited':
       throw new Error('a queue message has no rate limit');
+    case 'forbidden':
+      // Outside the tenant's fence: a failed record (source forbidden) and its webhook, and no IMS call.
+      await recordInvalidMessage(json, tenant.id, outcome.errors.map((e) => ({ ...e, path: `request.${e.path}` })), messageId, deps, 'forbidden');
+      return null;
     case 'no-project':
       await recordInvalidMessage(json, tenant.id, [{ path: 'request.project_id', message: `is required: no default project for region ${outcome.region}` }], messageId, deps);
       return null;
@@ -99,6 +103,7 @@ async function recordInvalidMessage(
   errors: { path: string; message: string }[],
   messageId: string,
   deps: WorkerDeps,
+  source: 'validation' | 'forbidden' = 'validation',
 ): Promise<void> {
   const tenant = tenantId ? deps.tenants.byId(tenantId) : null;
   const summary = errors.map((e) => `${e.path || '(message)'}: ${e.message}`).join('; ');
@@ -120,7 +125,7 @@ async function recordInvalidMessage(
     logger.error('invalid queue message; no default project to record it under', { messageId, tenant: tenant.id });
     return;
   }
-  const refused = await createDecided(deps.store, built, { type: 'refused-at-intake', at: deps.now(), code: 'VALIDATION', message: summary, source: 'validation' }, deps.timings);
+  const refused = await createDecided(deps.store, built, { type: 'refused-at-intake', at: deps.now(), code: source === 'forbidden' ? 'FORBIDDEN' : 'VALIDATION', message: summary, source }, deps.timings);
   if (refused instanceof Error) throw refused;
   if (!('created' in refused)) {
     logger.error('invalid queue message not recorded', { messageId, tenant: tenant.id, detail: refused.detail });
