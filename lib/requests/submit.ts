@@ -63,7 +63,7 @@ function errorEvent(error: ImsError, at: Date): LifecycleEvent {
       return { type: 'ims-outcome-unknown', at, message };
     case 'auth':
       // Credentials or a project IAM/IMS refuse are an operator's fix: retrying cannot help.
-      return { type: 'ims-refused', at, code: error.code ?? 'AUTH', message: `IMS refused the credentials or project: ${error.message}`, source: 'auth' };
+      return { type: 'ims-refused', at, code: error.code ?? 'AUTH_FAILED', message: `IMS refused the credentials or project: ${error.message}`, source: 'auth' };
   }
 }
 
