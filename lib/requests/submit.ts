@@ -1,6 +1,7 @@
 // Submitting a claimed request to IMS: IMS answers and errors become lifecycle events, so every
 // decision stays in the pure core.
 import type { ImsClient, ImsTarget } from '../ims/client.js';
+import type { ImsAuth } from '../ims/settings.js';
 import { isImsError, type ImsError } from '../ims/errors.js';
 import type { ImsImage } from '../ims/schemas.js';
 import { imsCallOf } from './ims-call.js';
@@ -14,8 +15,9 @@ const RETRYABLE_REFUSALS = new Set(['IMG.0060']);
 /** Images created by an earlier attempt were created after the request; allow for clock skew. */
 const ORIGIN_SKEW_MS = 10 * 60_000;
 
-export function imsTargetOf(record: StoredRequest): ImsTarget {
-  return { region: record.region, projectId: record.project_id };
+/** Where the record's IMS calls go; `auth` is its tenant's own credentials, when it has them. */
+export function imsTargetOf(record: StoredRequest, auth: ImsAuth | null = null): ImsTarget {
+  return { region: record.region, projectId: record.project_id, ...(auth ? { auth } : {}) };
 }
 
 /** `__data_origin` of the image this request makes: `file,bucket:object` or `instance,<id>`. */
@@ -26,12 +28,12 @@ export function expectedOrigin(record: StoredRequest): string | null {
 }
 
 /** An image an earlier, unanswered submission of this request made, told apart from namesakes by its origin. */
-export async function findEarlierImage(ims: ImsClient, record: StoredRequest): Promise<ImsImage | null> {
+export async function findEarlierImage(ims: ImsClient, record: StoredRequest, auth: ImsAuth | null = null): Promise<ImsImage | null> {
   const origin = expectedOrigin(record);
   const name = record.params.name;
   if (origin === null || typeof name !== 'string') return null;
   const notBefore = Date.parse(record.created_at) - ORIGIN_SKEW_MS;
-  const images = await ims.findImages(imsTargetOf(record), { name });
+  const images = await ims.findImages(imsTargetOf(record, auth), { name });
   const ours = images.filter(
     (img) =>
       img.name === name &&
@@ -68,11 +70,17 @@ function errorEvent(error: ImsError, at: Date): LifecycleEvent {
 }
 
 /** Submits the request (looking first for an earlier attempt's image when asked) and says what happened. */
-export async function submitToIms(ims: ImsClient, record: StoredRequest, lookFirst: boolean, now: () => Date): Promise<LifecycleEvent> {
-  const target = imsTargetOf(record);
+export async function submitToIms(
+  ims: ImsClient,
+  record: StoredRequest,
+  lookFirst: boolean,
+  now: () => Date,
+  auth: ImsAuth | null = null,
+): Promise<LifecycleEvent> {
+  const target = imsTargetOf(record, auth);
   try {
     if (lookFirst) {
-      const earlier = await findEarlierImage(ims, record);
+      const earlier = await findEarlierImage(ims, record, auth);
       if (earlier) return { type: 'image-found', at: now(), imageId: earlier.id, active: earlier.status === 'active' };
     }
     const call = imsCallOf(record.kind, record.params);

@@ -11,6 +11,7 @@ import { newRecord, paramsOf } from './intake.js';
 import type { StoredRequest } from './record.js';
 import { parseQueueMessage } from './queue-message.js';
 import { callbackUrl, clientRef } from './schemas.js';
+import { tenantImsAuth } from '../tenants.js';
 import { submitToIms } from './submit.js';
 import { createDecided, transition } from './transition.js';
 
@@ -151,7 +152,10 @@ async function advance(record: StoredRequest, deps: WorkerDeps): Promise<Message
     return 'done';
   }
   const submit = claimed.effects.find((e) => e.type === 'submit-to-ims');
-  const event = await submitToIms(deps.ims, claimed.record, submit?.type === 'submit-to-ims' && submit.lookFirst, deps.now);
+  // The tenant's own IMS credentials, when it has them, for every call of its request.
+  const tenant = deps.tenants.byId(record.tenant);
+  const auth = tenant ? tenantImsAuth(tenant) : null;
+  const event = await submitToIms(deps.ims, claimed.record, submit?.type === 'submit-to-ims' && submit.lookFirst, deps.now, auth);
   const outcome = await transition(deps.store, claimed.record, event, deps.timings);
   if (!outcome.ok) {
     logger.warn('IMS answer not recorded', { requestId: record.id, event: event.type, reason: outcome.reason, detail: outcome.detail });

@@ -435,6 +435,14 @@ describe('the worker\u2019s submission with pre-flight and credentials', () => {
     expect(callsTo('POST', /\/file$/)).toHaveLength(1);
   });
 
+  it('makes every call of a tenant request with the tenant credentials, never the service ones', async () => {
+    const wrong = registerSecret('tenant-password-submit-9');
+    const event = await submitToIms(client({ auth: akskAuth }), exportRecord(ids.exportable), false, at, { ...passwordAuth, password: wrong });
+    expect(event).toMatchObject({ type: 'ims-refused', source: 'auth', code: 'AUTH_FAILED' });
+    expect(tokenCalls()).toBe(1);
+    expect(sim.calls().filter((c) => c.auth === 'aksk')).toHaveLength(0);
+  });
+
   it('ends with source auth after at most 2 IAM calls when IMS keeps refusing the token', async () => {
     sim.addFault({ match: 'GET /v2/cloudimages', status: 401, times: 5 });
     const event = await submitToIms(client(), exportRecord(ids.exportable), false, at);
