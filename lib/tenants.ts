@@ -2,8 +2,29 @@
 // hashed and compared in constant time against every stored hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
+import { regionName, type ImsAuth } from './ims/settings.js';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256');
+
+/** One IMS project a tenant may act in. */
+export const imsProject = z.strictObject({
+  region: regionName,
+  project_id: z.string().regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters'),
+});
+export type ImsProject = z.infer<typeof imsProject>;
+
+// Messages name the rule and never echo a value: these fields are secrets.
+const secretString = z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string');
+
+/** A tenant's own IMS credentials: an AK/SK pair, or an IAM user with password and domain. */
+export const imsCredentials = z.union(
+  [
+    z.strictObject({ ak: secretString, sk: secretString }),
+    z.strictObject({ user: secretString, password: secretString, domain: secretString }),
+  ],
+  { error: 'must be { ak, sk } or { user, password, domain }' },
+);
+export type ImsCredentials = z.infer<typeof imsCredentials>;
 
 export const tenantSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lower-case slug'),
@@ -19,12 +40,77 @@ export const tenantSchema = z.object({
   /** Incoming webhook for chat completions when a command's response_url is spent. */
   chat_webhook_url: z.url({ protocol: /^https?$/ }).nullable().default(null),
   requests_per_minute: z.number().int().positive().default(120),
+  /** The IMS projects this tenant may act in; the first one is its default. Absent: the service's default only. */
+  ims_projects: z.array(imsProject).min(1, 'must name at least one project').optional(),
+  /** IMS credentials used for all of this tenant's IMS calls instead of the service's own. */
+  ims_credentials: imsCredentials.optional(),
 });
 export type Tenant = z.infer<typeof tenantSchema>;
 
 export const tenantsSchema = z
   .array(tenantSchema)
   .refine((ts) => new Set(ts.map((t) => t.id)).size === ts.length, 'tenant ids must be unique');
+
+/** The IMS client's auth for a tenant's own credentials; null when the tenant uses the service's. */
+export function tenantImsAuth(tenant: Pick<Tenant, 'ims_credentials'>): ImsAuth | null {
+  const c = tenant.ims_credentials;
+  if (!c) return null;
+  return 'ak' in c ? { kind: 'aksk', ak: c.ak, sk: c.sk } : { kind: 'password', user: c.user, password: c.password, domain: c.domain };
+}
+
+/** The service's own IMS placement: its default region and the project it uses in each region. */
+export interface ServicePlacement {
+  defaultRegion: string;
+  projectIds: Record<string, string>;
+}
+
+/** Where a request runs in IMS, or why its tenant may not run it there (the field to blame). */
+export type FencedPlacement =
+  | { ok: true; region: string; project_id: string }
+  | { ok: false; field: 'region' | 'project_id'; message: string };
+
+/**
+ * The region and project a tenant's request runs in, checked against the tenant's fence. A tenant
+ * without `ims_projects` may use only the service's default region and its project; a request that
+ * names neither takes the tenant's first entry, and one naming only a region takes the tenant's
+ * entry for that region. Pure: nothing is recorded or called.
+ */
+export function placeInFence(
+  tenant: Pick<Tenant, 'id' | 'ims_projects'>,
+  request: { region?: string | undefined; project_id?: string | undefined },
+  service: ServicePlacement,
+): FencedPlacement {
+  const fence: readonly ImsProject[] = tenant.ims_projects ?? serviceFence(service);
+  const { region, project_id } = request;
+  const refuse = (field: 'region' | 'project_id', message: string): FencedPlacement => ({ ok: false, field, message });
+  const allowedRegions = () => [...new Set(fence.map((p) => p.region))].join(', ') || 'none';
+
+  if (region === undefined && project_id === undefined) {
+    const first = fence[0];
+    if (!first) return refuse('region', `tenant ${tenant.id} has no IMS project to use`);
+    return { ok: true, region: first.region, project_id: first.project_id };
+  }
+  if (region === undefined) {
+    const entry = fence.find((p) => p.project_id === project_id);
+    if (!entry) return refuse('project_id', `tenant ${tenant.id} may not use this project`);
+    return { ok: true, region: entry.region, project_id: entry.project_id };
+  }
+  const inRegion = fence.filter((p) => p.region === region);
+  if (inRegion.length === 0) return refuse('region', `tenant ${tenant.id} may not use region ${region} (allowed: ${allowedRegions()})`);
+  if (project_id === undefined) {
+    const entry = inRegion[0] as ImsProject;
+    return { ok: true, region: entry.region, project_id: entry.project_id };
+  }
+  if (!inRegion.some((p) => p.project_id === project_id))
+    return refuse('project_id', `tenant ${tenant.id} may not use this project in region ${region}`);
+  return { ok: true, region, project_id };
+}
+
+/** A tenant without a fence of its own gets the service's default region and that region's project. */
+function serviceFence(service: ServicePlacement): ImsProject[] {
+  const projectId = service.projectIds[service.defaultRegion];
+  return projectId === undefined ? [] : [{ region: service.defaultRegion, project_id: projectId }];
+}
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');

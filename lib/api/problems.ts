@@ -10,6 +10,7 @@ export const PROBLEM_TYPES = {
   'malformed-json': { status: 400, title: 'Malformed JSON' },
   'bad-cursor': { status: 400, title: 'Bad cursor' },
   unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
@@ -76,6 +77,10 @@ export const payloadTooLarge = (limitBytes: number, opts?: Options) =>
 
 export const unsupportedMediaType = (opts?: Options) =>
   problem('unsupported-media-type', 'The request body must be application/json.', opts);
+
+/** A region or project outside the tenant's fence: 403, naming the field. */
+export const forbidden = (errors: FieldError[], opts?: Options) =>
+  problem('forbidden', 'The request names a region or project this tenant may not use.', { ...opts, errors });
 
 export const validationFailed = (errors: FieldError[], opts?: Options) =>
   problem('validation', `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { ...opts, errors });

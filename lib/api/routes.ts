@@ -15,6 +15,7 @@ import {
   rateLimited,
   unauthorized,
   validationFailed,
+  forbidden,
   type HttpResult,
 } from './problems.js';
 import { publicRecord, type RequestKind, type StoredRequest } from '../requests/record.js';
@@ -44,6 +45,8 @@ const createRequest: Route = async (event, tenant, deps, instance, [collection])
       return validationFailed(outcome.errors, { instance });
     case 'rate-limited':
       return rateLimited(outcome.retryAfterSeconds, { instance });
+    case 'forbidden':
+      return forbidden(outcome.errors, { instance });
     case 'no-project':
       return validationFailed([{ path: 'project_id', message: `is required: no default project for region ${outcome.region}` }], { instance });
     case 'unavailable':

@@ -10,7 +10,7 @@ import type { ApiDeps } from '../api/deps.js';
 import { MAX_BODY_BYTES, header, json, rawBody } from '../api/http.js';
 import { logger } from '../log.js';
 import { acceptRequest } from '../requests/accept.js';
-import { payloadTooLarge, problem, unauthorized, validationFailed, type HttpResult } from '../api/problems.js';
+import { forbidden, payloadTooLarge, problem, unauthorized, validationFailed, type HttpResult } from '../api/problems.js';
 import type { SlashCommandForm } from './schemas.js';
 import type { Tenant } from '../tenants.js';
 import { parseCommand, type ChatCommand } from './commands.js';
@@ -144,6 +144,9 @@ async function create(ctx: Context, command: Extract<ChatCommand, { action: 'cre
       const wait = Math.max(1, Math.ceil(outcome.retryAfterSeconds));
       return reply(noticeReply(platform, () => `Too many requests for this workspace; try again in ${wait} s.`));
     }
+    case 'forbidden':
+      // As over HTTP: 403 problem+json naming the field; nothing was recorded.
+      return forbidden(outcome.errors, { instance: ctx.instance });
     case 'no-project':
       return reply(noticeReply(platform, (f) => `No IMS project is configured for region ${f.code(outcome.region)}; ask the operators.`));
     case 'unavailable':

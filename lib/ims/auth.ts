@@ -1,12 +1,20 @@
-// IAM password tokens, project-scoped: fetched once per (IAM endpoint, project), shared by every
-// concurrent caller (one refresh in flight), renewed ahead of expiry, and dropped on a 401.
-import { z } from 'zod';
+// IAM password tokens, project-scoped: fetched once per (IAM endpoint, project, credentials), shared
+// by every concurrent caller (one refresh in flight), renewed ahead of expiry, and dropped on a 401.
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
 import { logger } from '../log.js';
 import { ImsError, parseErrorBody } from './errors.js';
 import { TransportFailure, type HttpTransport } from './http.js';
 import type { ImsSettings } from './settings.js';
 
-type PasswordAuth = Extract<ImsSettings['auth'], { kind: 'password' }>;
+export type PasswordAuth = Extract<ImsSettings['auth'], { kind: 'password' }>;
+
+/** What a token is valid for: one IAM endpoint, one project, one set of credentials. */
+export interface TokenScope {
+  iamOrigin: string;
+  projectId: string;
+  auth: PasswordAuth;
+}
 
 export interface ProjectToken {
   token: string;
@@ -76,14 +84,14 @@ function safeJson(text: string): unknown {
 }
 
 export interface TokenCache {
-  /** A token valid for the project, fetched or refreshed if needed. */
-  get(iamOrigin: string, projectId: string): Promise<string>;
+  /** A token valid for the scope, fetched or refreshed if needed. */
+  get(scope: TokenScope): Promise<string>;
   /** Forget `token` (IMS answered 401 to it); a newer token already cached is kept. */
-  invalidate(iamOrigin: string, projectId: string, token: string): void;
+  invalidate(scope: TokenScope, token: string): void;
 }
 
 export interface TokenCacheDeps {
-  fetchToken: (iamOrigin: string, projectId: string) => Promise<ProjectToken>;
+  fetchToken: (scope: TokenScope) => Promise<ProjectToken>;
   now: () => number;
   /** Refresh this long before expiry, but never earlier than at 90 % of the token's lifetime. */
   refreshAheadMs: number;
@@ -96,14 +104,17 @@ interface CachedToken extends ProjectToken {
 export function createTokenCache(deps: TokenCacheDeps): TokenCache {
   const cached = new Map<string, CachedToken>();
   const inFlight = new Map<string, Promise<CachedToken>>();
-  const keyOf = (iamOrigin: string, projectId: string) => `${iamOrigin}\n${projectId}`;
+  // The credentials are part of the key (hashed, so the map holds no password), so that one
+  // tenant's token is never handed to another tenant's call.
+  const keyOf = ({ iamOrigin, projectId, auth }: TokenScope) =>
+    `${iamOrigin}\n${projectId}\n${createHash('sha256').update(JSON.stringify([auth.domain, auth.user, auth.password])).digest('hex')}`;
 
-  function refresh(key: string, iamOrigin: string, projectId: string): Promise<CachedToken> {
+  function refresh(key: string, scope: TokenScope): Promise<CachedToken> {
     const running = inFlight.get(key);
     if (running) return running;
     const obtainedAt = deps.now();
     const promise = deps
-      .fetchToken(iamOrigin, projectId)
+      .fetchToken(scope)
       .then((fresh) => {
         const lifetime = Math.max(0, fresh.expiresAt - obtainedAt);
         const entry = { ...fresh, refreshAt: fresh.expiresAt - Math.min(deps.refreshAheadMs, lifetime * 0.1) };
@@ -115,13 +126,13 @@ export function createTokenCache(deps: TokenCacheDeps): TokenCache {
     return promise;
   }
 
-  async function get(iamOrigin: string, projectId: string): Promise<string> {
-    const key = keyOf(iamOrigin, projectId);
+  async function get(scope: TokenScope): Promise<string> {
+    const key = keyOf(scope);
     const entry = cached.get(key);
     const now = deps.now();
     if (entry && now < entry.refreshAt) return entry.token;
     try {
-      return (await refresh(key, iamOrigin, projectId)).token;
+      return (await refresh(key, scope)).token;
     } catch (err) {
       // IAM hiccup during an early refresh: the old token still works until it expires.
       if (entry && deps.now() < entry.expiresAt && !(err instanceof ImsError && err.kind === 'auth')) return entry.token;
@@ -129,8 +140,8 @@ export function createTokenCache(deps: TokenCacheDeps): TokenCache {
     }
   }
 
-  function invalidate(iamOrigin: string, projectId: string, token: string): void {
-    const key = keyOf(iamOrigin, projectId);
+  function invalidate(scope: TokenScope, token: string): void {
+    const key = keyOf(scope);
     if (cached.get(key)?.token === token) cached.delete(key);
   }
 

@@ -1,10 +1,10 @@
 // The IMS client: what ims-transfer needs from IMS (submit once, look at jobs and images), with
 // validation before sending, token or AK/SK auth, GET retries, and POSTs that are never retried
 // unless the request provably never left.
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from '../log.js';
-import { createTokenCache, requestProjectToken, type TokenCache } from './auth.js';
-import { ImsError, kindOfPostStatus, kindOfStatus, parseErrorBody, retryAfterMs } from './errors.js';
+import { createTokenCache, requestProjectToken, type TokenScope } from './auth.js';
+import { ImsError, kindOfAnswer, parseErrorBody, retryAfterMs } from './errors.js';
 import { uuid } from './fields.js';
 import { createHttpTransport, TransportFailure, type HttpAnswer, type HttpTransport } from './http.js';
 import {
@@ -26,12 +26,14 @@ import {
   type QuickImportBody,
   type SystemImportBody,
 } from './schemas.js';
-import { endpointsFor, regionName, type ImsSettings } from './settings.js';
+import { endpointsFor, imsAuth, regionName, type ImsAuth, type ImsSettings } from './settings.js';
 import { signRequest } from './signer.js';
 
+/** Where a call goes, and with whose credentials: `auth` (a tenant's own) replaces the service's. */
 export const imsTarget = z.object({
   region: regionName,
   projectId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a project id'),
+  auth: imsAuth.optional(),
 });
 export type ImsTarget = z.infer<typeof imsTarget>;
 
@@ -118,15 +120,13 @@ export function createImsClient(settings: ImsSettings, deps: ImsClientDeps = {})
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
   const transport = deps.transport ?? createHttpTransport(settings.timeouts);
-  const auth = settings.auth;
-  const tokens: TokenCache | null =
-    auth.kind === 'password'
-      ? createTokenCache({
-          fetchToken: (iam, projectId) => requestProjectToken(transport, iam, auth, projectId),
-          now,
-          refreshAheadMs: settings.tokenRefreshAheadMs,
-        })
-      : null;
+  // One cache for every credential set: its key includes the credentials, so tenants never share a token.
+  const tokens = createTokenCache({
+    fetchToken: (scope) => requestProjectToken(transport, scope.iamOrigin, scope.auth, scope.projectId),
+    now,
+    refreshAheadMs: settings.tokenRefreshAheadMs,
+  });
+  const authOf = (target: ImsTarget): ImsAuth => target.auth ?? settings.auth;
   /** IMS origins whose Huawei progress call answered 404 (OTC): ask the status call directly. */
   const noProgressCall = new Set<string>();
 
@@ -142,17 +142,19 @@ export function createImsClient(settings: ImsSettings, deps: ImsClientDeps = {})
     headers: Record<string, string>,
     body: string | undefined,
     iam: string,
-  ): Promise<{ headers: Record<string, string>; token: string | null }> {
+  ): Promise<{ headers: Record<string, string>; token: string | null; scope: TokenScope | null }> {
+    const auth = authOf(target);
     if (auth.kind === 'aksk') {
       const signed = signRequest(
         { method: spec.method, url, headers: { ...headers, 'X-Project-Id': target.projectId }, ...(body === undefined ? {} : { body }) },
         { ak: auth.ak, sk: auth.sk },
         new Date(now()),
       );
-      return { headers: signed, token: null };
+      return { headers: signed, token: null, scope: null };
     }
-    const token = await (tokens as TokenCache).get(iam, target.projectId);
-    return { headers: { ...headers, 'X-Auth-Token': token }, token };
+    const scope: TokenScope = { iamOrigin: iam, projectId: target.projectId, auth };
+    const token = await tokens.get(scope);
+    return { headers: { ...headers, 'X-Auth-Token': token }, token, scope };
   }
 
   /** One IMS call with auth, retries by kind and one log line per attempt. */
@@ -171,8 +173,9 @@ export function createImsClient(settings: ImsSettings, deps: ImsClientDeps = {})
 
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
-      const { headers, token } = await authHeaders(target, spec, url, baseHeaders, body, iam);
-      const log = { operation: spec.operation, method: spec.method, path: spec.path, region: target.region, attempt };
+      const { headers, token, scope } = await authHeaders(target, spec, url, baseHeaders, body, iam);
+      const credentials = target.auth ? 'tenant' : 'service';
+      const log = { operation: spec.operation, method: spec.method, path: spec.path, region: target.region, credentials, attempt };
       let answer: HttpAnswer;
       try {
         answer = await transport.send(ims, { method: spec.method, path, headers, ...(body === undefined ? {} : { body }) });
@@ -208,16 +211,17 @@ export function createImsClient(settings: ImsSettings, deps: ImsClientDeps = {})
       if (answer.status >= 200 && answer.status < 300) return answer;
       if (answer.status === 404 && spec.allow404) return answer;
 
-      if (answer.status === 401 && token !== null && !refreshedToken) {
-        // IMS did nothing with a 401: a fresh token and one more try is safe even for a POST.
-        (tokens as TokenCache).invalidate(iam, target.projectId, token);
+      const { code, message } = parseErrorBody(answer.body);
+      const kind = kindOfAnswer(spec.method, answer.status, code);
+
+      if (kind === 'auth' && token !== null && scope !== null && !refreshedToken) {
+        // IMS did nothing with a refused token: a fresh token and one more try is safe even for a POST.
+        tokens.invalidate(scope, token);
         refreshedToken = true;
         attempt--;
         continue;
       }
 
-      const { code, message } = parseErrorBody(answer.body);
-      const kind = spec.method === 'POST' ? kindOfPostStatus(answer.status) : kindOfStatus(answer.status);
       const wait = retryAfterMs(answer.headers['retry-after'], now());
       const error = new ImsError({
         kind,

@@ -1,6 +1,6 @@
 // IMS failures as values with a kind, so callers decide by kind and never by matching strings.
 // Nothing here may carry a password, token, SK or signature: messages are IMS's own or ours.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const imsErrorKind = z.enum([
   /** IMS (or our own validation, before any call) said no: a 4xx with IMS's code kept verbatim. */
@@ -9,7 +9,10 @@ export const imsErrorKind = z.enum([
   'retryable',
   /** A POST was sent and IMS may or may not have acted: its answer never came, or came as 500, 502 or 504. */
   'unknown-outcome',
-  /** IAM refused the credentials, or IMS answered 401 again after a fresh token. */
+  /**
+   * Our credentials or project were refused: IAM would not issue a token, IMS answered 401 (again after
+   * a fresh token) or 403, or IMS named the project or token wrong. Retrying cannot help; an operator must.
+   */
   'auth',
 ]);
 export type ImsErrorKind = z.infer<typeof imsErrorKind>;
@@ -92,9 +95,24 @@ export function parseErrorBody(text: string): { code: string | null; message: st
   return { code: code !== null && IMS_CODE.test(code) ? code : null, message: message ?? null };
 }
 
+/**
+ * IMS codes (error_codes.rst) that say the project or the token is wrong, or that the credentials'
+ * role lacks the rights: the same call with the same credentials will be refused again.
+ */
+export const CREDENTIAL_CODES: ReadonlySet<string> = new Set([
+  'IMG.0026', // the role is invalid: apply for the permissions (403)
+  'IMG.0030', // the project ID and token are invalid
+  'IMG.0067', // the project ID is incorrect
+  'IMG.0087', // the token is incorrect
+  'IMG.0104', // several projects in the region: a project must be named
+  'IMG.0108', // the tenant (project) was not found in this region
+  'IMG.0145', // the project name is incorrect
+]);
+
 /** The kind an HTTP answer with this status belongs to (2xx are not errors). */
 export function kindOfStatus(status: number): ImsErrorKind {
-  if (status === 401) return 'auth';
+  // 403: "you do not have the rights to perform the operation", a property of the credentials.
+  if (status === 401 || status === 403) return 'auth';
   if (status === 429 || status >= 500) return 'retryable';
   return 'refused';
 }
@@ -107,6 +125,12 @@ export function kindOfStatus(status: number): ImsErrorKind {
 export function kindOfPostStatus(status: number): ImsErrorKind {
   if (status === 500 || status === 502 || status === 504) return 'unknown-outcome';
   return kindOfStatus(status);
+}
+
+/** The kind of an error answer to a GET or a POST, by IMS's code first and then by status. */
+export function kindOfAnswer(method: 'GET' | 'POST', status: number, code: string | null): ImsErrorKind {
+  if (code !== null && CREDENTIAL_CODES.has(code)) return 'auth';
+  return method === 'POST' ? kindOfPostStatus(status) : kindOfStatus(status);
 }
 
 /** `Retry-After` in seconds or as an HTTP date, in ms from now; null when absent or unreadable. */

@@ -95,5 +95,31 @@ export const minDisk = (range: { min: number; max: number }) =>
 /** Memory in MB (min_ram, max_ram); 0 means unrestricted. */
 export const ramMb = z.number().int('must be a whole number of MB').min(0).max(1024 * 1024);
 
-export const enterpriseProjectId = z.string().min(1).max(36);
+/** Enterprise project: "0" (the default one) or the project's UUID. */
+export const enterpriseProjectId = z.union([z.literal('0'), uuid], { error: 'must be "0" (the default enterprise project) or a UUID' });
 export const cmkId = z.string().min(1).max(255);
+
+/** The lower-case extension of the object name in `bucket:object` (after its last "/"), or null. */
+export function objectExtension(obsUrl: string): string | null {
+  const object = obsUrl.slice(obsUrl.indexOf(':') + 1);
+  const file = object.slice(object.lastIndexOf('/') + 1);
+  const dot = file.lastIndexOf('.');
+  return dot <= 0 || dot === file.length - 1 ? null : file.slice(dot + 1).toLowerCase();
+}
+
+/**
+ * Quick import takes only RAW and ZVHD2 files (importing_an_image_file_quickly.rst). Judged by the
+ * object name: an extension naming another image format, or an archive, is refused; a name without
+ * an extension, or with one not listed here (`.img`), is left to IMS, since the file is never read.
+ */
+export const NOT_QUICK_IMPORTABLE_EXTENSIONS: readonly string[] = [
+  'qcow2', 'qcow', 'vhd', 'vhdx', 'vmdk', 'vdi', 'zvhd', 'iso', 'ova', 'ovf', 'qed',
+  'zip', 'gz', 'tgz', 'tar', 'bz2', 'xz', '7z',
+];
+
+/** Why quick import will refuse the file at `obsUrl`, or null when its name does not say. */
+export function quickImportFileProblem(obsUrl: string): string | null {
+  const ext = objectExtension(obsUrl);
+  if (ext === null || !NOT_QUICK_IMPORTABLE_EXTENSIONS.includes(ext)) return null;
+  return `quick import takes only RAW or ZVHD2 files, and a .${ext} file is neither; import it without quick import, or convert it first`;
+}

@@ -12,9 +12,11 @@ import {
   imageTags,
   MIN_DISK,
   minDisk,
+  objectExtension,
   obsUrl,
   osType,
   osVersion,
+  quickImportFileProblem,
   quickImportType,
   ramMb,
   systemImageType,
@@ -28,6 +30,12 @@ type Issues = { addIssue: (issue: { code: 'custom'; message: string; path: Prope
 function oneTagStyle(body: { tags?: unknown; image_tags?: unknown }, ctx: Issues): void {
   if (body.tags !== undefined && body.image_tags !== undefined)
     ctx.addIssue({ code: 'custom', message: 'use either tags or image_tags, not both', path: ['image_tags'] });
+}
+
+/** A quick import (of the body or of a data_images entry) of a file that is not RAW or ZVHD2 (IMG.0057). */
+function quickImportable(imageUrl: string | undefined, ctx: Issues, path: PropertyKey[] = ['image_url']): void {
+  const problem = imageUrl === undefined ? null : quickImportFileProblem(imageUrl);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path });
 }
 
 /** min_ram above a non-zero max_ram is a memory size IMS refuses (IMG.0055). */
@@ -67,7 +75,10 @@ export const importedDataImage = z
     image_tags: imageTags.optional(),
   })
   .strict()
-  .superRefine(oneTagStyle);
+  .superRefine((entry, ctx) => {
+    oneTagStyle(entry, ctx);
+    if (entry.is_quick_import === true) quickImportable(entry.image_url, ctx);
+  });
 
 /** creating_an_image.rst allows `Other` besides the data-disk page's Linux and Windows. */
 export const systemOsType = z.enum(['Linux', 'Windows', 'Other']);
@@ -99,8 +110,12 @@ export const systemImportBody = z
     ramInOrder(body, ctx);
     if (body.os_version === undefined && body.type === 'IsoImage')
       ctx.addIssue({ code: 'custom', message: 'is required for an ISO image (type IsoImage)', path: ['os_version'] });
+    // "If the uploaded file is in ISO format, this parameter is mandatory" (IMG.0166).
+    else if (body.os_version === undefined && objectExtension(body.image_url) === 'iso')
+      ctx.addIssue({ code: 'custom', message: 'is required to import an ISO file', path: ['os_version'] });
     else if (body.os_version === undefined && body.is_quick_import === true)
       ctx.addIssue({ code: 'custom', message: 'is required for a quick import (is_quick_import)', path: ['os_version'] });
+    if (body.is_quick_import === true) quickImportable(body.image_url, ctx);
   });
 export type SystemImportBody = z.infer<typeof systemImportBody>;
 
@@ -150,6 +165,7 @@ export const quickImportBody = z
       ctx.addIssue({ code: 'custom', message: 'is only for a data disk (type DataImage); use os_version', path: ['os_type'] });
     if (body.architecture === 'arm' && body.hw_firmware_type === 'bios')
       ctx.addIssue({ code: 'custom', message: 'an Arm image boots only with uefi', path: ['hw_firmware_type'] });
+    quickImportable(body.image_url, ctx);
   });
 export type QuickImportBody = z.infer<typeof quickImportBody>;
 
@@ -161,8 +177,11 @@ export const capturedDataImage = z
     volume_id: uuid,
     description: imageDescription.optional(),
     tags: tags.optional(),
+    /** Not in the page's table, but in its example of a data disk image with image_tags. */
+    image_tags: imageTags.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(oneTagStyle);
 
 export const captureBody = z
   .object({
@@ -268,6 +287,13 @@ export const imsImage = z
     /** `file,bucket:object` or `instance,<id>`: tells an image of ours from a namesake. */
     __data_origin: z.string().nullish(),
     __backup_id: z.string().nullish(),
+    /** The attributes pre-flight reads (querying_images.rst); booleans may come as strings. */
+    __whole_image: z.union([z.boolean(), z.string()]).nullish(),
+    virtual_env_type: z.string().nullish(),
+    __platform: z.string().nullish(),
+    /** The parent image's id; empty for public images and images imported from a file. */
+    __originalimagename: z.string().nullish(),
+    __root_origin: z.string().nullish(),
   })
   .passthrough();
 export type ImsImage = z.infer<typeof imsImage>;

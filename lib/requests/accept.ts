@@ -6,9 +6,9 @@
 import { logger } from '../log.js';
 import type { IntakeQueue } from '../queue/intake.js';
 import type { RateLimiter } from '../store/rate-limit.js';
-import type { Tenant } from '../tenants.js';
+import { placeInFence, type Tenant } from '../tenants.js';
 import { refusedLiteralTarget, type AddressPolicy } from '../webhooks/addresses.js';
-import { placeRequest, recordRequest, type Placed, type RecordDeps, type RecordOutcome } from './intake.js';
+import { placeRequest, recordRequest, type RecordDeps, type RecordOutcome } from './intake.js';
 import type { RequestKind } from './record.js';
 import { parseRequest, type FieldError } from './schemas.js';
 
@@ -22,6 +22,8 @@ export type Origin =
 export type Acceptance =
   | { outcome: 'invalid'; errors: FieldError[] }
   | { outcome: 'rate-limited'; retryAfterSeconds: number }
+  /** Outside the tenant's fence: nothing recorded, no IMS call. */
+  | { outcome: 'forbidden'; errors: FieldError[] }
   | RecordOutcome;
 
 export interface AcceptDeps extends RecordDeps {
@@ -47,27 +49,25 @@ export async function enqueue(deps: { queue: IntakeQueue }, requestId: string, d
   return true;
 }
 
-/**
- * The tenant fence: the step where a tenant's allowed regions and projects are checked, after the
- * defaults placed the request and before anything is counted or stored. It allows every placement
- * for now; a refusal is to become an outcome `forbidden` (403 over HTTP and chat, a failed record
- * with source `forbidden` for a queue message).
- */
-function checkTenantFence(_tenant: Tenant, _placed: Placed): 'allowed' {
-  return 'allowed';
-}
-
 export async function acceptRequest(tenant: Tenant, kind: RequestKind, body: unknown, origin: Origin, deps: AcceptDeps): Promise<Acceptance> {
   const parsed = parseRequest(kind, body);
   if (!parsed.ok) return { outcome: 'invalid', errors: parsed.errors };
-  const request = parsed.request as Record<string, unknown>;
+  const asked = parsed.request as Record<string, unknown>;
   // An IP literal is known now to be unreachable: say so instead of failing every delivery later (names are checked when connected to).
-  const refusedTarget = typeof request.callback_url === 'string' ? refusedLiteralTarget(request.callback_url, deps.webhookPolicy) : null;
+  const refusedTarget = typeof asked.callback_url === 'string' ? refusedLiteralTarget(asked.callback_url, deps.webhookPolicy) : null;
   if (refusedTarget) return { outcome: 'invalid', errors: [{ path: 'callback_url', message: refusedTarget }] };
 
+  // The tenant fence: a region or project the tenant may not use is refused before anything is counted or stored.
+  const fenced = placeInFence(
+    tenant,
+    { region: typeof asked.region === 'string' ? asked.region : undefined, project_id: typeof asked.project_id === 'string' ? asked.project_id : undefined },
+    deps.placement,
+  );
+  if (!fenced.ok) return { outcome: 'forbidden', errors: [{ path: fenced.field, message: fenced.message }] };
+  // What the fence placed is what the record keeps (a tenant's first project, not the service default).
+  const request = { ...asked, region: fenced.region, project_id: fenced.project_id };
   const placed = placeRequest(request, deps.placement);
   if (placed.projectId === null) return { outcome: 'no-project', region: placed.region };
-  checkTenantFence(tenant, placed);
 
   if (origin.via !== 'queue' && deps.rateLimiter) {
     const rate = await deps.rateLimiter.take(tenant.id, tenant.requests_per_minute, deps.now());

@@ -69,7 +69,7 @@ export type LifecycleEvent = { at: Date } & (
   | { type: 'claim-submission' }
   | { type: 'ims-accepted'; jobId: string }
   /** `source: 'validation'`: the IMS client refused the call before sending it (no POST, not counted). */
-  | { type: 'ims-refused'; code: string | null; message: string; source?: 'ims' | 'validation' }
+  | { type: 'ims-refused'; code: string | null; message: string; source?: 'ims' | 'validation' | 'precheck' | 'auth' }
   | { type: 'ims-unavailable'; message: string; code?: string | null; retryAfterSeconds?: number | null }
   | { type: 'ims-outcome-unknown'; message: string }
   /** A re-submission found the image the first, unanswered one created (imports and captures). */
@@ -237,7 +237,8 @@ function imsAccepted(record: StoredRequest, event: Event<'ims-accepted'>, settin
 function imsRefused(record: StoredRequest, event: Event<'ims-refused'>, settings: LifecycleSettings): Decision {
   if (record.status !== 'submitting') return outOfStage(record, 'submitting', 'ims-refused');
   const source = event.source ?? 'ims';
-  const counted = source === 'validation' ? record : { ...record, attempts: record.attempts + 1 };
+  // Nothing was submitted when our own rules refused the call (validation, pre-flight).
+  const counted = source === 'validation' || source === 'precheck' ? record : { ...record, attempts: record.attempts + 1 };
   // IMS refuses a second export onto the object the first, unanswered submission already wrote.
   if (record.kind === 'export' && record.internal.submit_uncertain && event.code === 'IMG.0070') {
     return complete(counted, event.at, settings, { status: 'succeeded', image_id: sourceImageId(record), progress: 100 });

@@ -5,14 +5,15 @@ import { isImsError } from '../ims/errors.js';
 import { jobResult } from '../ims/schemas.js';
 import type { LifecycleEvent } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
+import type { ImsAuth } from '../ims/settings.js';
 import { imsTargetOf } from './submit.js';
 
 /**
  * What IMS says of a running request now: its job, or (when an earlier attempt's image was found
  * without its job) the image itself. Null when IMS could not be asked this time.
  */
-export async function observeJob(ims: ImsClient, record: StoredRequest, now: () => Date): Promise<LifecycleEvent | null> {
-  const target = imsTargetOf(record);
+export async function observeJob(ims: ImsClient, record: StoredRequest, now: () => Date, auth: ImsAuth | null = null): Promise<LifecycleEvent | null> {
+  const target = imsTargetOf(record, auth);
   try {
     if (record.ims_job_id) {
       const job = await ims.getJob(target, record.ims_job_id);

@@ -10,7 +10,8 @@ export type RequestStatus = z.infer<typeof requestStatus>;
 
 export const TERMINAL_STATUSES: readonly RequestStatus[] = ['succeeded', 'failed', 'cancelled'];
 
-export const errorSource = z.enum(['ims', 'validation', 'timeout', 'internal']);
+/** `precheck`: refused before submission by a documented IMS rule; `auth`: IAM or IMS refused the credentials or project; `forbidden`: outside the tenant's fence. */
+export const errorSource = z.enum(['ims', 'validation', 'timeout', 'internal', 'precheck', 'auth', 'forbidden']);
 
 export const requestError = z.object({
   code: z.string().describe('IMS\'s own code (e.g. IMG.0070) when IMS gave one, else one of ours'),

@@ -1,10 +1,12 @@
 // Submitting a claimed request to IMS: IMS answers and errors become lifecycle events, so every
 // decision stays in the pure core.
 import type { ImsClient, ImsTarget } from '../ims/client.js';
+import type { ImsAuth } from '../ims/settings.js';
 import { isImsError, type ImsError } from '../ims/errors.js';
 import type { ImsImage } from '../ims/schemas.js';
 import { imsCallOf } from './ims-call.js';
 import type { LifecycleEvent } from './lifecycle.js';
+import { preflightExport } from './preflight.js';
 import type { StoredRequest } from './record.js';
 
 /** IMS answers these with 400, but they say "not now", not "never" (error_codes.rst). */
@@ -13,8 +15,9 @@ const RETRYABLE_REFUSALS = new Set(['IMG.0060']);
 /** Images created by an earlier attempt were created after the request; allow for clock skew. */
 const ORIGIN_SKEW_MS = 10 * 60_000;
 
-export function imsTargetOf(record: StoredRequest): ImsTarget {
-  return { region: record.region, projectId: record.project_id };
+/** Where the record's IMS calls go; `auth` is its tenant's own credentials, when it has them. */
+export function imsTargetOf(record: StoredRequest, auth: ImsAuth | null = null): ImsTarget {
+  return { region: record.region, projectId: record.project_id, ...(auth ? { auth } : {}) };
 }
 
 /** `__data_origin` of the image this request makes: `file,bucket:object` or `instance,<id>`. */
@@ -25,12 +28,12 @@ export function expectedOrigin(record: StoredRequest): string | null {
 }
 
 /** An image an earlier, unanswered submission of this request made, told apart from namesakes by its origin. */
-export async function findEarlierImage(ims: ImsClient, record: StoredRequest): Promise<ImsImage | null> {
+export async function findEarlierImage(ims: ImsClient, record: StoredRequest, auth: ImsAuth | null = null): Promise<ImsImage | null> {
   const origin = expectedOrigin(record);
   const name = record.params.name;
   if (origin === null || typeof name !== 'string') return null;
   const notBefore = Date.parse(record.created_at) - ORIGIN_SKEW_MS;
-  const images = await ims.findImages(imsTargetOf(record), { name });
+  const images = await ims.findImages(imsTargetOf(record, auth), { name });
   const ours = images.filter(
     (img) =>
       img.name === name &&
@@ -61,20 +64,31 @@ function errorEvent(error: ImsError, at: Date): LifecycleEvent {
     case 'unknown-outcome':
       return { type: 'ims-outcome-unknown', at, message };
     case 'auth':
-      // Credentials IAM refuses are an operator's fix; retry with backoff until the attempt cap.
-      return { type: 'ims-unavailable', at, message: `IMS authentication failed: ${error.message}`, code: null };
+      // Credentials or a project IAM/IMS refuse are an operator's fix: retrying cannot help.
+      return { type: 'ims-refused', at, code: error.code ?? 'AUTH_FAILED', message: `IMS refused the credentials or project: ${error.message}`, source: 'auth' };
   }
 }
 
 /** Submits the request (looking first for an earlier attempt's image when asked) and says what happened. */
-export async function submitToIms(ims: ImsClient, record: StoredRequest, lookFirst: boolean, now: () => Date): Promise<LifecycleEvent> {
-  const target = imsTargetOf(record);
+export async function submitToIms(
+  ims: ImsClient,
+  record: StoredRequest,
+  lookFirst: boolean,
+  now: () => Date,
+  auth: ImsAuth | null = null,
+): Promise<LifecycleEvent> {
+  const target = imsTargetOf(record, auth);
   try {
     if (lookFirst) {
-      const earlier = await findEarlierImage(ims, record);
+      const earlier = await findEarlierImage(ims, record, auth);
       if (earlier) return { type: 'image-found', at: now(), imageId: earlier.id, active: earlier.status === 'active' };
     }
     const call = imsCallOf(record.kind, record.params);
+    if (call.op === 'export') {
+      // IMS's documented refusals that the image's details show: no submission for them.
+      const refusal = await preflightExport(ims, target, call.imageId, { is_quick_export: call.body.is_quick_export });
+      if (refusal) return { type: 'ims-refused', at: now(), code: refusal.code, message: refusal.message, source: 'precheck' };
+    }
     const job =
       call.op === 'export'
         ? await ims.exportImage(target, call.imageId, call.body)

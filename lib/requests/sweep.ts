@@ -2,6 +2,7 @@
 // each with a conditional write so overlapping sweeps never act twice, then act: re-enqueue a
 // request the worker lost, ask IMS about a running job, or deliver a pending webhook.
 import type { ImsClient } from '../ims/client.js';
+import { tenantImsAuth } from '../tenants.js';
 import { logger } from '../log.js';
 import { enqueue } from './accept.js';
 import { carryOut, type EffectDeps } from './effects.js';
@@ -69,7 +70,9 @@ async function attend(record: StoredRequest, deps: SweepDeps): Promise<Action> {
       return 'requeued';
     }
     case 'running': {
-      const seen: LifecycleEvent = (await observeJob(deps.ims, record, deps.now)) ?? { type: 'deadline-passed', at: deps.now() };
+      const tenant = deps.tenants.byId(record.tenant);
+      const auth = tenant ? tenantImsAuth(tenant) : null;
+      const seen: LifecycleEvent = (await observeJob(deps.ims, record, deps.now, auth)) ?? { type: 'deadline-passed', at: deps.now() };
       const next = await transition(deps.store, record, seen, deps.timings);
       if (next.ok) await carryOut(next.record, next.effects, deps);
       else if (seen.type !== 'deadline-passed') logger.info('job status not recorded', { requestId: record.id, reason: next.reason, detail: next.detail });

@@ -11,6 +11,7 @@ import { newRecord, paramsOf } from './intake.js';
 import type { StoredRequest } from './record.js';
 import { parseQueueMessage } from './queue-message.js';
 import { callbackUrl, clientRef } from './schemas.js';
+import { tenantImsAuth } from '../tenants.js';
 import { submitToIms } from './submit.js';
 import { createDecided, transition } from './transition.js';
 
@@ -71,6 +72,10 @@ async function recordOf(body: string, messageId: string, deps: WorkerDeps): Prom
       return null;
     case 'rate-limited':
       throw new Error('a queue message has no rate limit');
+    case 'forbidden':
+      // Outside the tenant's fence: a failed record (source forbidden) and its webhook, and no IMS call.
+      await recordInvalidMessage(json, tenant.id, outcome.errors.map((e) => ({ ...e, path: `request.${e.path}` })), messageId, deps, 'forbidden');
+      return null;
     case 'no-project':
       await recordInvalidMessage(json, tenant.id, [{ path: 'request.project_id', message: `is required: no default project for region ${outcome.region}` }], messageId, deps);
       return null;
@@ -99,6 +104,7 @@ async function recordInvalidMessage(
   errors: { path: string; message: string }[],
   messageId: string,
   deps: WorkerDeps,
+  source: 'validation' | 'forbidden' = 'validation',
 ): Promise<void> {
   const tenant = tenantId ? deps.tenants.byId(tenantId) : null;
   const summary = errors.map((e) => `${e.path || '(message)'}: ${e.message}`).join('; ');
@@ -120,7 +126,7 @@ async function recordInvalidMessage(
     logger.error('invalid queue message; no default project to record it under', { messageId, tenant: tenant.id });
     return;
   }
-  const refused = await createDecided(deps.store, built, { type: 'refused-at-intake', at: deps.now(), code: 'VALIDATION', message: summary, source: 'validation' }, deps.timings);
+  const refused = await createDecided(deps.store, built, { type: 'refused-at-intake', at: deps.now(), code: source === 'forbidden' ? 'FORBIDDEN' : 'VALIDATION', message: summary, source }, deps.timings);
   if (refused instanceof Error) throw refused;
   if (!('created' in refused)) {
     logger.error('invalid queue message not recorded', { messageId, tenant: tenant.id, detail: refused.detail });
@@ -146,7 +152,10 @@ async function advance(record: StoredRequest, deps: WorkerDeps): Promise<Message
     return 'done';
   }
   const submit = claimed.effects.find((e) => e.type === 'submit-to-ims');
-  const event = await submitToIms(deps.ims, claimed.record, submit?.type === 'submit-to-ims' && submit.lookFirst, deps.now);
+  // The tenant's own IMS credentials, when it has them, for every call of its request.
+  const tenant = deps.tenants.byId(record.tenant);
+  const auth = tenant ? tenantImsAuth(tenant) : null;
+  const event = await submitToIms(deps.ims, claimed.record, submit?.type === 'submit-to-ims' && submit.lookFirst, deps.now, auth);
   const outcome = await transition(deps.store, claimed.record, event, deps.timings);
   if (!outcome.ok) {
     logger.warn('IMS answer not recorded', { requestId: record.id, event: event.type, reason: outcome.reason, detail: outcome.detail });

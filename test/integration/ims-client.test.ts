@@ -12,6 +12,9 @@ import { isImsError, type ImsError } from '../../lib/ims/errors.js';
 import { createHttpTransport, type HttpTransport } from '../../lib/ims/http.js';
 import { imsSettings, type ImsSettingsInput } from '../../lib/ims/settings.js';
 import { signRequest } from '../../lib/ims/signer.js';
+import { preflightExport } from '../../lib/requests/preflight.js';
+import { submitToIms } from '../../lib/requests/submit.js';
+import { storedRequestFixture } from '../helpers/records.js';
 import { logger } from '../../lib/log.js';
 import { registerSecret } from '../helpers/secrets.js';
 
@@ -279,6 +282,173 @@ describe('token lifetime', () => {
     expect(err.operation).toBe('iam.token');
     expect(JSON.stringify({ ...err.toJSON(), stack: err.stack })).not.toContain(wrong);
     expect(callsTo('GET', /./)).toHaveLength(0);
+  });
+});
+
+describe('tenant credentials', () => {
+  // The simulator knows one user and one key; a tenant's set is either that one or a wrong one.
+  const tenantPassword = { target: { ...target, auth: passwordAuth } };
+  const tokenUsers = () => sim.calls().filter((c) => c.path === '/v3/auth/tokens').map((c) => JSON.stringify(c.body));
+
+  it('signs a call carrying a tenant AK/SK with that key, while the service keeps its password token', async () => {
+    const ims = client();
+    await ims.getImage(target, ids.exportable);
+    const { jobId } = await ims.exportImage({ ...target, auth: akskAuth }, ids.exportable, { bucket_url: 'sim-bucket:tenant.qcow2', file_format: 'qcow2' });
+    expect(jobId).toBeTruthy();
+    expect(callsTo('POST', /\/file$/).map((c) => c.auth)).toEqual(['aksk']);
+    expect(tokenCalls()).toBe(1);
+  });
+
+  it('fetches a token for a tenant password once, shared by its concurrent calls, beside the service AK/SK', async () => {
+    const ims = client({ auth: akskAuth });
+    await Promise.all(Array.from({ length: 6 }, () => ims.getImage(tenantPassword.target, ids.exportable)));
+    await ims.getImage(target, ids.exportable);
+    expect(tokenCalls()).toBe(1);
+    expect(sim.calls().filter((c) => c.path === '/v2/cloudimages').map((c) => c.auth)).toEqual([...Array(6).fill('token'), 'aksk']);
+  });
+
+  it('never lends one credential set\u2019s token to another on the same IAM endpoint and project', async () => {
+    const ims = client();
+    await ims.getImage(target, ids.exportable); // the service's token is cached now
+    const wrong = registerSecret('tenant-wrong-password-77');
+    const err = await failure(ims.getImage({ ...target, auth: { ...passwordAuth, user: 'other-tenant', password: wrong } }, ids.exportable));
+    expect([err.kind, err.operation]).toEqual(['auth', 'iam.token']);
+    expect(JSON.stringify({ ...err.toJSON(), stack: err.stack })).not.toContain(wrong);
+    expect(tokenUsers().map((b) => b.includes('other-tenant'))).toEqual([false, true]);
+    // The service's own calls go on with its cached token.
+    expect((await ims.getImage(target, ids.exportable))?.id).toBe(ids.exportable);
+    expect(tokenCalls()).toBe(2);
+    expect(callsTo('GET', /^\/v2\/cloudimages$/)).toHaveLength(2);
+  });
+
+  it('never signs a tenant call with the service key when the tenant key is wrong', async () => {
+    const ims = client({ auth: akskAuth });
+    const wrongSk = registerSecret('tenant-wrong-sk-0000000000');
+    const err = await failure(ims.exportImage({ ...target, auth: { ...akskAuth, sk: wrongSk } }, ids.exportable, { bucket_url: 'sim-bucket:t.qcow2', file_format: 'qcow2' }));
+    expect([err.kind, err.status]).toEqual(['auth', 401]);
+    expect(callsTo('POST', /\/file$/)).toHaveLength(1);
+  });
+});
+
+describe('failing fast on credentials', () => {
+  const exportBody = { bucket_url: 'sim-bucket:fast.qcow2', file_format: 'qcow2' } as const;
+
+  it('ends a POST with auth after one fresh token when IMS keeps answering 401: 2 IAM calls, 2 submissions', async () => {
+    sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 401, times: 5 });
+    const err = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([err.kind, err.status]).toEqual(['auth', 401]);
+    expect([tokenCalls(), callsTo('POST', /\/file$/).length]).toEqual([2, 2]);
+  });
+
+  it('ends with auth after one IAM call when IAM refuses the password, with no IMS call', async () => {
+    const wrong = registerSecret('wrong-password-fast-1');
+    const ims = client({ auth: { ...passwordAuth, password: wrong } });
+    const errs = await Promise.all([ims.exportImage(target, ids.exportable, exportBody), ims.getImage(target, ids.exportable)].map(failure));
+    expect(errs.map((e) => e.kind)).toEqual(['auth', 'auth']);
+    expect(tokenCalls()).toBe(1);
+    expect(sim.calls().filter((c) => c.path !== '/v3/auth/tokens')).toHaveLength(0);
+  });
+
+  it('ends with auth when IAM will not scope a token to an unknown project', async () => {
+    const err = await failure(client().exportImage({ ...target, projectId: 'f'.repeat(32) }, ids.exportable, exportBody));
+    expect([err.kind, err.operation]).toEqual(['auth', 'iam.token']);
+    expect(tokenCalls()).toBe(1);
+    expect(callsTo('POST', /\/file$/)).toHaveLength(0);
+  });
+
+  it('ends an AK/SK call naming a project the key does not reach with auth after one submission', async () => {
+    const err = await failure(client({ auth: akskAuth }).exportImage({ ...target, projectId: 'f'.repeat(32) }, ids.exportable, exportBody));
+    expect(err.kind).toBe('auth');
+    expect([401, 403]).toContain(err.status);
+    expect(callsTo('POST', /\/file$/)).toHaveLength(1);
+  });
+
+  it.each(['IMG.0030', 'IMG.0067', 'IMG.0108'])('ends with auth when IMS answers %s (project or token wrong) after one fresh token', async (code) => {
+    sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 400, body: { error: { code, message: 'project' } }, times: 5 });
+    const err = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([err.kind, err.code]).toEqual(['auth', code]);
+    expect([tokenCalls(), callsTo('POST', /\/file$/).length]).toEqual([2, 2]);
+  });
+
+  it('keeps transient IAM and IMS faults retryable', async () => {
+    sim.addFault({ match: 'POST /v3/auth/tokens', status: 503, times: 1 });
+    const iamDown = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([iamDown.kind, iamDown.operation]).toEqual(['retryable', 'iam.token']);
+    sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 429, times: 1 });
+    const throttled = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([throttled.kind, throttled.status]).toEqual(['retryable', 429]);
+    sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 503, times: 1 });
+    const unavailable = await failure(client().exportImage(target, ids.exportable, exportBody));
+    expect([unavailable.kind, unavailable.status]).toEqual(['retryable', 503]);
+  });
+});
+
+describe('export pre-flight against the simulator\u2019s images', () => {
+  const cases = [
+    ['an image IMS does not know', '00000000-0000-4000-8000-000000000000', false, 'image-not-found'],
+    ['a public image', ids.publicImage, false, 'image-public'],
+    ['an image that is not active', ids.notActive, false, 'image-not-active'],
+    ['a full-ECS image', ids.wholeImage, false, 'image-full-ecs'],
+    ['an ISO image', ids.iso, false, 'image-iso'],
+    ['an image from a backup', ids.fromBackup, false, 'image-from-backup'],
+    ['an image from the Windows public image', ids.fromPublicWindows, false, 'image-from-licensed-public-image'],
+    ['an image from an Ubuntu public image', ids.fromPublicUbuntu, false, 'image-from-licensed-public-image'],
+    ['an image of 1 TB, even quickly', ids.huge, true, 'image-too-large'],
+    ['an image over 128 GB without quick export', ids.large, false, 'image-needs-quick-export'],
+  ] as const;
+
+  it.each(cases)('refuses %s with only image look-ups, no submission', async (_what, imageId, isQuick, rule) => {
+    const refusal = await preflightExport(client(), target, imageId, { is_quick_export: isQuick });
+    expect(refusal?.rule).toBe(rule);
+    expect(refusal?.code).toMatch(/^IMG\.\d{4}$/);
+    expect(sim.calls().filter((c) => c.method !== 'GET' && c.path !== '/v3/auth/tokens')).toHaveLength(0);
+  });
+
+  it('lets the exportable image through, and the large one with quick export', async () => {
+    const ims = client();
+    expect(await preflightExport(ims, target, ids.exportable, {})).toBeNull();
+    expect(await preflightExport(ims, target, ids.large, { is_quick_export: true })).toBeNull();
+    expect(callsTo('GET', /^\/v2\/cloudimages$/)).toHaveLength(2);
+  });
+});
+
+describe('the worker\u2019s submission with pre-flight and credentials', () => {
+  const exportRecord = (imageId: string, extra: Record<string, unknown> = {}) =>
+    storedRequestFixture({
+      id: 'req_preflight',
+      status: 'submitting',
+      region: target.region,
+      project_id: target.projectId,
+      params: { image_id: imageId, bucket_url: 'sim-bucket:pre.qcow2', file_format: 'qcow2', ...extra },
+    });
+  const at = () => new Date(clock);
+
+  it('ends an export of an ISO image as a precheck refusal with no submission', async () => {
+    const event = await submitToIms(client(), exportRecord(ids.iso), false, at);
+    expect(event).toMatchObject({ type: 'ims-refused', source: 'precheck', code: 'IMG.0167' });
+    expect(callsTo('POST', /\/file$/)).toHaveLength(0);
+  });
+
+  it('submits an exportable image after its look-up', async () => {
+    const event = await submitToIms(client(), exportRecord(ids.exportable), false, at);
+    expect(event.type).toBe('ims-accepted');
+    expect(callsTo('POST', /\/file$/)).toHaveLength(1);
+  });
+
+  it('makes every call of a tenant request with the tenant credentials, never the service ones', async () => {
+    const wrong = registerSecret('tenant-password-submit-9');
+    const event = await submitToIms(client({ auth: akskAuth }), exportRecord(ids.exportable), false, at, { ...passwordAuth, password: wrong });
+    expect(event).toMatchObject({ type: 'ims-refused', source: 'auth', code: 'AUTH_FAILED' });
+    expect(tokenCalls()).toBe(1);
+    expect(sim.calls().filter((c) => c.auth === 'aksk')).toHaveLength(0);
+  });
+
+  it('ends with source auth after at most 2 IAM calls when IMS keeps refusing the token', async () => {
+    sim.addFault({ match: 'GET /v2/cloudimages', status: 401, times: 5 });
+    const event = await submitToIms(client(), exportRecord(ids.exportable), false, at);
+    expect(event).toMatchObject({ type: 'ims-refused', source: 'auth' });
+    expect(tokenCalls()).toBeLessThanOrEqual(2);
+    expect(callsTo('POST', /\/file$/)).toHaveLength(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ImsError, isImsError, kindOfPostStatus, kindOfStatus, parseErrorBody, retryAfterMs } from '../../lib/ims/errors.js';
+import { ImsError, isImsError, kindOfAnswer, kindOfPostStatus, kindOfStatus, parseErrorBody, retryAfterMs } from '../../lib/ims/errors.js';
 
 describe('IMS error bodies', () => {
   it('reads IMS\'s nested error code and message verbatim', () => {
@@ -21,14 +21,22 @@ describe('IMS error bodies', () => {
 
 describe('kinds', () => {
   it('sorts statuses into refused, auth and retryable', () => {
-    expect([400, 403, 404, 409].map(kindOfStatus)).toEqual(['refused', 'refused', 'refused', 'refused']);
-    expect(kindOfStatus(401)).toBe('auth');
+    expect([400, 404, 409].map(kindOfStatus)).toEqual(['refused', 'refused', 'refused']);
+    expect([401, 403].map(kindOfStatus)).toEqual(['auth', 'auth']);
     expect([429, 500, 502, 503].map(kindOfStatus)).toEqual(['retryable', 'retryable', 'retryable', 'retryable']);
   });
   it('calls a POST answered 500, 502 or 504 unknown (IMS may have acted), and 429 or 503 retryable', () => {
     expect([500, 502, 504].map(kindOfPostStatus)).toEqual(['unknown-outcome', 'unknown-outcome', 'unknown-outcome']);
     expect([429, 503].map(kindOfPostStatus)).toEqual(['retryable', 'retryable']);
     expect([400, 401].map(kindOfPostStatus)).toEqual(['refused', 'auth']);
+  });
+  it('calls an answer that names the project or token wrong auth, whatever its status', () => {
+    for (const code of ['IMG.0030', 'IMG.0067', 'IMG.0087', 'IMG.0108', 'IMG.0145', 'IMG.0104', 'IMG.0026'])
+      expect([kindOfAnswer('GET', 400, code), kindOfAnswer('POST', 400, code), kindOfAnswer('POST', 403, code)]).toEqual(['auth', 'auth', 'auth']);
+    expect(kindOfAnswer('POST', 400, 'IMG.0070')).toBe('refused');
+    expect(kindOfAnswer('POST', 500, null)).toBe('unknown-outcome');
+    expect(kindOfAnswer('GET', 500, null)).toBe('retryable');
+    expect(kindOfAnswer('GET', 403, null)).toBe('auth');
   });
   it('recognises its errors and serialises only their safe fields', () => {
     const err = new ImsError({ kind: 'refused', operation: 'ims.export', status: 400, code: 'IMG.0070', message: 'exists' });

@@ -82,8 +82,26 @@ describe('system disk import body', () => {
     const { os_version: _omitted, ...noOs } = system;
     expect(failingPaths(systemImportBody, noOs)).toEqual([]);
     expect(failingPaths(systemImportBody, { ...noOs, type: 'IsoImage' })).toEqual(['os_version']);
-    expect(failingPaths(systemImportBody, { ...noOs, is_quick_import: true })).toEqual(['os_version']);
+    expect(failingPaths(systemImportBody, { ...noOs, image_url: 'ims-image:big.raw', is_quick_import: true })).toEqual(['os_version']);
     expect(failingPaths(systemImportBody, { ...system, type: 'IsoImage' })).toEqual([]);
+  });
+  it('requires os_version to import an ISO file, whatever the type', () => {
+    const { os_version: _omitted, ...noOs } = system;
+    expect(failingPaths(systemImportBody, { ...noOs, image_url: 'ims-image:isos/centos7.ISO' })).toEqual(['os_version']);
+    expect(failingPaths(systemImportBody, { ...system, image_url: 'ims-image:isos/centos7.iso', type: 'IsoImage' })).toEqual([]);
+  });
+  it('takes hw_firmware_type bios or uefi, os_type Linux, Windows or Other, and an enterprise project "0" or a UUID', () => {
+    expect(failingPaths(systemImportBody, { ...system, hw_firmware_type: 'uefi', os_type: 'Other', enterprise_project_id: '0' })).toEqual([]);
+    expect(failingPaths(systemImportBody, { ...system, enterprise_project_id: '877a2cda-ba63-4e1e-b95f-e67e48b6129a' })).toEqual([]);
+    expect(failingPaths(systemImportBody, { ...system, hw_firmware_type: 'efi' })).toEqual(['hw_firmware_type']);
+    expect(failingPaths(systemImportBody, { ...system, os_type: 'BSD' })).toEqual(['os_type']);
+    expect(failingPaths(systemImportBody, { ...system, enterprise_project_id: 'prod' })).toEqual(['enterprise_project_id']);
+  });
+  it('refuses a quick import of a file that is not RAW or ZVHD2, for the image and each quick data_images entry', () => {
+    expect(failingPaths(systemImportBody, { ...system, is_quick_import: true })).toEqual(['image_url']);
+    const entry = { image_url: 'ims-image:d.vhd', min_disk: 40, is_quick_import: true };
+    expect(failingPaths(systemImportBody, { ...system, data_images: [{ ...entry, image_url: 'ims-image:d.zvhd2' }, entry] })).toEqual(['data_images.1.image_url']);
+    expect(failingPaths(systemImportBody, { ...system, data_images: [{ ...entry, is_quick_import: false }] })).toEqual([]);
   });
   it('refuses an os_version that is not in the documented list', () => {
     expect(failingPaths(systemImportBody, { ...system, os_version: 'CentOS 99 64bit' })).toEqual(['os_version']);
@@ -133,6 +151,16 @@ describe('quick import body', () => {
     expect(failingPaths(quickImportBody, { ...quick, min_disk: 1024 })).toEqual([]);
     expect(failingPaths(quickImportBody, { ...quick, min_disk: 1025 })).toEqual(['min_disk']);
   });
+  it('refuses a .qcow2, .vhd, .vmdk or .iso file and takes .raw, .zvhd2 and names without an extension', () => {
+    for (const ext of ['qcow2', 'vhd', 'vmdk', 'iso']) expect(failingPaths(quickImportBody, { ...quick, image_url: `ims-image:f.${ext}` })).toEqual(['image_url']);
+    for (const url of ['ims-image:f.raw', 'ims-image:f.zvhd2', 'ims-image:dir.v2/f']) expect(failingPaths(quickImportBody, { ...quick, image_url: url })).toEqual([]);
+  });
+  it('takes architecture x86 or arm, an enterprise project and, for a data disk, os_type', () => {
+    expect(failingPaths(quickImportBody, { ...quick, architecture: 'arm', hw_firmware_type: 'uefi', enterprise_project_id: '0' })).toEqual([]);
+    expect(failingPaths(quickImportBody, { ...quick, architecture: 'aarch64' })).toEqual(['architecture']);
+    const { os_version: _omitted, ...dataDisk } = quick;
+    expect(failingPaths(quickImportBody, { ...dataDisk, type: 'DataImage', os_type: 'Windows' })).toEqual([]);
+  });
   it('refuses bios boot for an Arm image', () => {
     expect(failingPaths(quickImportBody, { ...quick, architecture: 'arm', hw_firmware_type: 'uefi' })).toEqual([]);
     expect(failingPaths(quickImportBody, { ...quick, architecture: 'arm', hw_firmware_type: 'bios' })).toEqual(['hw_firmware_type']);
@@ -143,6 +171,16 @@ describe('quick import body', () => {
 });
 
 describe('capture body', () => {
+  it('takes data_images entries with name, volume_id, description and tags or image_tags', () => {
+    const disk = { name: 'data-1', volume_id: 'c5dfbd0c-bf0a-4798-a453-61dc6b54aa30', description: 'disk 1' };
+    expect(failingPaths(captureBody, { ...capture, data_images: [{ ...disk, tags: ['a.b'] }, { ...disk, image_tags: [{ key: 'k', value: 'v' }] }] })).toEqual([]);
+    expect(failingPaths(captureBody, { ...capture, data_images: [{ ...disk, tags: ['a.b'], image_tags: [{ key: 'k', value: 'v' }] }] })).toEqual(['data_images.0.image_tags']);
+    expect(failingPaths(captureBody, { ...capture, data_images: [{ ...disk, volume_id: 'vol-1' }] })).toEqual(['data_images.0.volume_id']);
+    expect(failingPaths(captureBody, { ...capture, data_images: [{ volume_id: disk.volume_id }] })).toEqual(['data_images.0.name']);
+  });
+  it('takes an enterprise project, max_ram and min_ram', () => {
+    expect(failingPaths(captureBody, { ...capture, enterprise_project_id: '0', max_ram: 4096, min_ram: 1024 })).toEqual([]);
+  });
   it('requires a UUID instance_id and a name', () => {
     expect(failingPaths(captureBody, capture)).toEqual([]);
     expect(failingPaths(captureBody, { ...capture, instance_id: 'not-a-uuid' })).toEqual(['instance_id']);
