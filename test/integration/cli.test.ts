@@ -40,9 +40,16 @@ function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, IMS_TRANSFER_URL: stack.apiUrl, IMS_TRANSFER_API_KEY: stack.apiKey, ...env };
 }
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+function run(command: string, args: string[], env: Record<string, string> = {}, asTerminal = false): Promise<Run> {
+  const childEnv = cliEnv(env);
+  // A person's terminal: Node paints nothing under TERM=dumb or an unset TERM, nor when it sees a CI
+  // variable, as CI itself sets; those say nothing about the CLI's own choice, which the test is about.
+  if (asTerminal) {
+    delete childEnv.CI;
+    childEnv.TERM = env.TERM ?? 'xterm-256color';
+  }
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -59,7 +66,7 @@ const cli = (args: string[], env?: Record<string, string>) => run(process.execPa
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 /** In a pseudo-terminal: stdout and stderr are a TTY, as in an interactive shell. */
 const inTerminal = (args: string[], env?: Record<string, string>) =>
-  run('script', ['-qfec', [process.execPath, BIN, ...args].map(shellQuote).join(' '), '/dev/null'], env);
+  run('script', ['-qfec', [process.execPath, BIN, ...args].map(shellQuote).join(' '), '/dev/null'], env, true);
 
 const exportFlags = (bucketUrl: string) => ['export', '--image-id', IMAGE, '--bucket-url', bucketUrl, '--file-format', 'qcow2'];
 
