@@ -60,19 +60,42 @@ export function parseCommand(text: string): ParsedCommand {
   if (!isCommandName(name)) {
     return usage(null, `"${clip(first)}" is not a command. Commands: ${Object.keys(COMMAND_USAGE).join(', ')}.`);
   }
+  const { rest, placement } = placementWords(args);
+  if (Object.keys(placement).length > 0 && (name === 'status' || name === 'list' || name === 'help')) {
+    return usage(name, `${name} takes no region= or project=.`);
+  }
   switch (name) {
     case 'export':
-      return exportCommand(args);
+      return withPlacement(exportCommand(rest), placement);
     case 'import':
-      return importCommand(args);
+      return withPlacement(importCommand(rest), placement);
     case 'capture':
-      return captureCommand(args);
+      return withPlacement(captureCommand(rest), placement);
     case 'status':
       return statusCommand(args);
     case 'list':
     case 'help':
       return args.length > 0 ? usage(name, `${name} takes no arguments.`) : { ok: true, command: { action: name } };
   }
+}
+
+/** `region=<name>` and `project=<id>` words, anywhere after the command: which IMS project to act in. */
+function placementWords(args: string[]): { rest: string[]; placement: { region?: string; project_id?: string } } {
+  const placement: { region?: string; project_id?: string } = {};
+  const rest = args.filter((word) => {
+    const m = /^(region|project)=(.*)$/i.exec(word);
+    if (!m) return true;
+    if (m[1]?.toLowerCase() === 'region') placement.region = m[2] ?? '';
+    else placement.project_id = m[2] ?? '';
+    return false;
+  });
+  return { rest, placement };
+}
+
+/** A create command with its placement words, validated again as the whole request the API would get. */
+function withPlacement(parsed: ParsedCommand, placement: { region?: string; project_id?: string }): ParsedCommand {
+  if (!parsed.ok || parsed.command.action !== 'create' || Object.keys(placement).length === 0) return parsed;
+  return validated(parsed.command.kind, { ...parsed.command.request, ...placement });
 }
 
 function missing(command: CommandName, names: readonly string[], given: number): ParsedCommand {

@@ -353,6 +353,7 @@ export function helpReply(platform: ChatPlatform, slashCommand: string): ChatMes
     [
       f.bold('ims-transfer: move VM images in and out of IMS'),
       ...Object.entries(COMMAND_USAGE).map(([name, usage]) => `• ${f.code(`${slashCommand} ${usage}`)}: ${COMMAND_HELP[name as CommandName]}`),
+      `Add ${f.code('region=<region>')} or ${f.code('project=<project id>')} to export, import or capture to act in another IMS project your workspace may use.`,
     ].join('\n'),
   );
   return notice(platform, body, 'ims-transfer commands');

@@ -144,3 +144,21 @@ describe('Slack text escaping', () => {
     expect(parseCommand(`export ${IMAGE} <http://ims-image:centos7.qcow2>`)).toMatchObject({ ok: true, command: { request: { bucket_url: 'ims-image:centos7.qcow2' } } });
   });
 });
+
+describe('region= and project= words', () => {
+  const PROJECT = '0123456789abcdef0123456789abcdef';
+
+  it('place a create command in another IMS project, wherever they stand after the command', () => {
+    expect(parseCommand(`export ${IMAGE} ims-image:c.qcow2 project=${PROJECT} region=eu-nl`)).toMatchObject({
+      ok: true,
+      command: { action: 'create', kind: 'export', request: { image_id: IMAGE, bucket_url: 'ims-image:c.qcow2', file_format: 'qcow2', project_id: PROJECT, region: 'eu-nl' } },
+    });
+    expect(parseCommand(`capture region=eu-de ${IMAGE} my image`)).toMatchObject({ ok: true, command: { request: { name: 'my image', region: 'eu-de' } } });
+  });
+
+  it('are validated like the API\'s fields, and refused on commands that create nothing', () => {
+    const bad = parseCommand(`export ${IMAGE} ims-image:c.qcow2 region=EU_DE`);
+    expect(bad).toMatchObject({ ok: false, error: { kind: 'invalid', errors: [expect.objectContaining({ path: 'region' })] } });
+    expect(parseCommand('list project=abc')).toMatchObject({ ok: false, error: { kind: 'usage', command: 'list' } });
+  });
+});
