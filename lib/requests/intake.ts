@@ -76,6 +76,7 @@ export function newRecord(
     image_id: null,
     progress: null,
     error: null,
+    last_error: null,
     attempts: 0,
     parent_id: input.parentId ?? null,
     child_id: null,

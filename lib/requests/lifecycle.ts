@@ -228,6 +228,7 @@ function imsAccepted(record: StoredRequest, event: Event<'ims-accepted'>, settin
     submitted_at: event.at.toISOString(),
     attempts: record.attempts + 1,
     error: null,
+    last_error: null,
     updated_at: event.at.toISOString(),
     next_check_at: dueAt(event.at, settings.firstCheckDelayMs),
     internal: { ...record.internal, lease_until: null, submit_uncertain: false },
@@ -258,14 +259,12 @@ function submitFailed(
   const attempts = record.attempts + 1;
   const unknown = event.type === 'ims-outcome-unknown';
   const counted = { ...record, attempts };
-  if (attempts >= settings.maxSubmitAttempts) {
-    const error: RequestError = unknown
-      ? { code: 'IMS_OUTCOME_UNKNOWN', message: event.message, source: 'internal' }
-      : event.code
-        ? { code: event.code, message: event.message, source: 'ims' }
-        : { code: 'IMS_UNAVAILABLE', message: event.message, source: 'internal' };
-    return complete(counted, event.at, settings, { status: 'failed', error });
-  }
+  const error: RequestError = unknown
+    ? { code: 'IMS_OUTCOME_UNKNOWN', message: event.message, source: 'internal' }
+    : event.code
+      ? { code: event.code, message: event.message, source: 'ims' }
+      : { code: 'IMS_UNAVAILABLE', message: event.message, source: 'internal' };
+  if (attempts >= settings.maxSubmitAttempts) return complete(counted, event.at, settings, { status: 'failed', error });
   const delays = settings.imsRetryDelaysSeconds;
   const scheduled = delays[Math.min(attempts, delays.length) - 1] ?? 900;
   const retryAfter = event.type === 'ims-unavailable' ? (event.retryAfterSeconds ?? 0) : 0;
@@ -274,6 +273,8 @@ function submitFailed(
     {
       ...counted,
       status: 'queued',
+      // What went wrong this time, so a caller watching a retried request sees why it waits.
+      last_error: withHint(error),
       updated_at: event.at.toISOString(),
       next_check_at: dueAt(event.at, delaySeconds * 1000 + settings.queuedSafetyMs),
       internal: { ...record.internal, lease_until: null, submit_uncertain: record.internal.submit_uncertain || unknown },
@@ -297,6 +298,7 @@ function imageFound(record: StoredRequest, event: Event<'image-found'>, settings
     attempts: Math.max(record.attempts, 1),
     submitted_at: record.submitted_at ?? event.at.toISOString(),
     error: null,
+    last_error: null,
     updated_at: event.at.toISOString(),
     next_check_at: dueAt(event.at, settings.firstCheckDelayMs),
     internal: { ...record.internal, lease_until: null, submit_uncertain: false },
@@ -391,6 +393,7 @@ function complete(record: StoredRequest, at: Date, settings: LifecycleSettings, 
     ...record,
     ...outcome,
     error: outcome.status === 'failed' && outcome.error ? withHint(outcome.error) : null,
+    last_error: null,
     completed_at: at.toISOString(),
     updated_at: at.toISOString(),
     internal: { ...record.internal, lease_until: null, submit_uncertain: false },

@@ -43,6 +43,8 @@ export const requestRecord = z.object({
   image_id: z.string().nullable().describe('the image made by an import or capture (or exported)'),
   progress: z.number().min(0).max(100).nullable(),
   error: requestError.nullable(),
+  /** Older records have none: read as null. */
+  last_error: requestError.nullable().default(null).describe('the latest transient error while the request waits to be submitted again; null once IMS took it or it ended'),
   attempts: z.number().int().min(0).describe('IMS submissions made'),
   parent_id: z.string().nullable(),
   child_id: z.string().nullable(),

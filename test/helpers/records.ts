@@ -16,6 +16,7 @@ export function storedRequestFixture(overrides: Partial<StoredRequest> & { id: s
     image_id: null,
     progress: null,
     error: null,
+    last_error: null,
     attempts: 0,
     parent_id: null,
     child_id: null,

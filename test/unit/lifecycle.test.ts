@@ -276,6 +276,17 @@ describe('submission', () => {
     expect(record.error).toEqual({ code: 'APIGW.0308', message: 'Service unavailable', source: 'ims', hint: hintFor('APIGW.0308', 'ims') });
   });
 
+  it('shows the latest transient error as last_error while the request waits, and clears it once IMS takes it', () => {
+    const waiting = step(inStatus('submitting'), { type: 'ims-unavailable', message: 'APIGW.0308: throttled', code: 'APIGW.0308', at: LATER }).record;
+    expect(waiting.status).toBe('queued');
+    expect(waiting.error).toBeNull();
+    expect(waiting.last_error).toMatchObject({ code: 'APIGW.0308', message: 'APIGW.0308: throttled', source: 'ims', hint: expect.stringMatching(/\S/) });
+    const again = step(waiting, { type: 'claim-submission', at: at(2 * MINUTE) }).record;
+    expect(again.last_error).toEqual(waiting.last_error);
+    const accepted = step(again, { type: 'ims-accepted', jobId: 'job-2', at: at(3 * MINUTE) }).record;
+    expect(accepted).toMatchObject({ status: 'running', last_error: null, error: null });
+  });
+
   it('re-queues an unknown outcome so that the next submission looks for the first one', () => {
     const { record, effects } = step(inStatus('submitting'), { type: 'ims-outcome-unknown', message: 'no answer in 30 s', at: LATER });
     expect(record).toMatchObject({ status: 'queued', attempts: 1 });
