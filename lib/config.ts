@@ -53,6 +53,8 @@ export const envSchema = z.object({
   /** The first status query of a job, and the shortest wait between two (they double up to the maximum). */
   JOB_CHECK_MIN_SECONDS: positiveInt(10),
   JOB_CHECK_MAX_SECONDS: positiveInt(300),
+  /** How long a worker's claim on a submission lasts; a worker that vanished is replaced after it. Keep it above the worker's timeout. */
+  SUBMIT_LEASE_SECONDS: positiveInt(300),
 
   ALLOW_LOOPBACK_WEBHOOKS: flag,
   SLACK_SIGNING_SECRET: z.string().optional(),
@@ -125,6 +127,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
       firstCheckDelayMs: e.JOB_CHECK_MIN_SECONDS * 1000,
       checkBackoff: { minMs: e.JOB_CHECK_MIN_SECONDS * 1000, maxMs: e.JOB_CHECK_MAX_SECONDS * 1000 },
+      submitLeaseMs: e.SUBMIT_LEASE_SECONDS * 1000,
     }),
     allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
     slackSigningSecret: e.SLACK_SIGNING_SECRET || undefined,

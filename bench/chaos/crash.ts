@@ -101,6 +101,8 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     JOB_CHECK_MIN_SECONDS: '1',
     JOB_CHECK_MAX_SECONDS: '2',
     IMS_JOB_DEADLINE_HOURS: '1',
+    // A claim the first kill left behind lapses after this, not the cloud's 5 minutes: the run waits for it.
+    SUBMIT_LEASE_SECONDS: '20',
     LOG_LEVEL: 'WARN',
   };
   let stack = await startStack(env);

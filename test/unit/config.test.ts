@@ -34,6 +34,12 @@ describe('settings', () => {
     expect(cfg.jobDeadlineMs).toBe(24 * 3_600_000);
   });
 
+  it('takes the submission lease from SUBMIT_LEASE_SECONDS, five minutes unless set', () => {
+    expect(parseConfig(base).timings.submitLeaseMs).toBe(300_000);
+    expect(parseConfig({ ...base, SUBMIT_LEASE_SECONDS: '45' }).timings.submitLeaseMs).toBe(45_000);
+    expect(errorOf(() => parseConfig({ ...base, SUBMIT_LEASE_SECONDS: '0' }))).toContain('SUBMIT_LEASE_SECONDS');
+  });
+
   it('chooses AK/SK signing when an access key is given', () => {
     const cfg = parseConfig({ ...base, IMS_AK: 'AKAKAKAK', IMS_SK: 'sksksksk' });
     expect(cfg.ims.auth.kind).toBe('aksk');
