@@ -12,6 +12,7 @@ export const PROBLEM_TYPES = {
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
@@ -69,6 +70,12 @@ export const notFound = (detail = 'No such resource.', opts?: Options) => proble
 /** 404 for a request id; an absurdly long one is not echoed whole. */
 export const noSuchRequest = (id: string | undefined, opts?: Options) =>
   notFound(`No request ${(id ?? '').length > 40 ? `${(id ?? '').slice(0, 40)}…` : (id ?? '')}.`, opts);
+
+export const methodNotAllowed = (method: string, path: string, allowed: string[], opts?: Options) =>
+  problem('method-not-allowed', `${path} does not take ${method}; it takes ${allowed.join(', ')}.`, {
+    ...opts,
+    headers: { allow: allowed.join(', '), ...opts?.headers },
+  });
 
 export const conflict = (detail: string, opts?: Options) => problem('conflict', detail, opts);
 

@@ -11,6 +11,7 @@ import {
   noSuchRequest,
   idempotencyKeyReused,
   internalError,
+  methodNotAllowed,
   notFound,
   rateLimited,
   unauthorized,
@@ -104,7 +105,7 @@ const ROUTES: RouteEntry[] = [
   { method: 'POST', path: /^\/v1\/chatops\/slack$/, auth: false, run: handleSlashCommand },
 ];
 
-/** Dispatches one API event. Unknown paths are 404; unauthenticated calls to protected routes 401. */
+/** Dispatches one API event. Unknown paths are 404, a known path with another method 405 with Allow; unauthenticated calls to protected routes 401. */
 export async function routeApiEvent(event: APIGatewayProxyEventV2, loadDeps: () => Promise<ApiDeps>, instance: string): Promise<HttpResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const path = event.rawPath.replace(/\/+$/, '') || '/';
@@ -118,5 +119,7 @@ export async function routeApiEvent(event: APIGatewayProxyEventV2, loadDeps: () 
     if (!tenant) return unauthorized({ instance });
     return route.run(event, tenant, deps, instance, match.slice(1));
   }
+  const allowed = ROUTES.filter((route) => route.path.test(path)).map((route) => route.method);
+  if (allowed.length > 0) return methodNotAllowed(method, path, [...new Set(allowed)], { instance });
   return notFound(`No route ${method} ${path}.`, { instance });
 }

@@ -158,6 +158,19 @@ describe('intake API', () => {
     expect(await drainQueue()).toHaveLength(0);
   });
 
+  it('answers a known path with another method 405 with Allow, as problem+json', async () => {
+    const put = await call('PUT', '/v1/exports', { body: exportBody() });
+    expect(put.status).toBe(405);
+    expect(put.headers.allow).toBe('POST');
+    expect(put.headers['content-type']).toBe('application/problem+json');
+    expect(put.json).toMatchObject({ type: 'https://ims-transfer.dev/problems/method-not-allowed', status: 405, detail: expect.stringContaining('PUT') });
+    const patch = await call('PATCH', '/v1/requests/req_00000000000000000000000000', { key: null });
+    expect(patch.status).toBe(405);
+    expect(patch.headers.allow).toBe('GET, DELETE');
+    expect((await call('DELETE', '/v1/nothing')).status).toBe(404);
+    expect(await drainQueue()).toHaveLength(0);
+  });
+
   it("hides another tenant's request behind a 404", async () => {
     const mine = await call('POST', '/v1/exports', { body: exportBody('mine.qcow2') });
     const theirs = await call('GET', `/v1/requests/${mine.json.id}`, { key: otherKey });

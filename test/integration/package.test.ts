@@ -175,6 +175,7 @@ describe('serverless package', () => {
         'GET /v1/openapi.json',
         'GET /v1/health',
         'POST /v1/chatops/slack',
+        'ANY /v1/{proxy+}',
         'GET /',
         'GET /assets/{path+}',
       ].sort(),
