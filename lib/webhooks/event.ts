@@ -15,11 +15,24 @@ export const webhookEventType = z.enum([
 ]);
 export type WebhookEventType = z.infer<typeof webhookEventType>;
 
-export const webhookEventPayload = z.object({
-  type: webhookEventType,
-  timestamp: z.string().describe('ISO 8601 UTC time the request reached its outcome'),
-  data: requestRecord,
-});
+// The record as it stood when the request ended: no next check and no webhook state, which would
+// be stale by the time a receiver reads them and would differ between retries of one event.
+export const webhookEventData = requestRecord
+  .omit({ webhook: true })
+  .extend({
+    next_check_at: z.null().describe('always null: an ended request is not checked again'),
+    updated_at: z.iso.datetime().describe('when the request ended (its completed_at)'),
+  })
+  .meta({ id: 'WebhookEventData', description: 'the request record as it stood when the request ended (without its webhook state)' });
+export type WebhookEventData = z.infer<typeof webhookEventData>;
+
+export const webhookEventPayload = z
+  .object({
+    type: webhookEventType,
+    timestamp: z.iso.datetime().describe('when the request reached its outcome'),
+    data: webhookEventData,
+  })
+  .meta({ id: 'WebhookEvent', description: 'the body of a completion webhook (Standard Webhooks)' });
 export type WebhookEvent = z.infer<typeof webhookEventPayload>;
 
 /** The outcome a status announces, or null when it announces none (still running, or cancelled). */
@@ -28,15 +41,16 @@ export function outcomeOf(status: RequestStatus): WebhookOutcome | null {
 }
 
 /**
- * The event for a finished record. `at` is when the outcome happened (pass the stored completion
+ * The event for a finished record, the same on every retry. `at` is when the outcome happened (pass the stored completion
  * time so every retry sends the same body). Calling it for an unfinished record is a caller bug.
  */
 export function webhookEvent(record: RequestRecord, at: Date): WebhookEvent {
   const outcome = outcomeOf(record.status);
   if (outcome === null) throw new TypeError(`request ${record.id} is ${record.status}: no completion event`);
+  const { webhook: _deliveryState, ...data } = record;
   return {
     type: webhookEventType.parse(`image.${record.kind}.${outcome}`),
     timestamp: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    data: record,
+    data: { ...data, next_check_at: null, updated_at: record.completed_at ?? record.updated_at },
   };
 }

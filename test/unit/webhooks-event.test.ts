@@ -49,8 +49,26 @@ describe('webhookEvent', () => {
     });
     const event = webhookEvent(record, at);
     expect(event.timestamp).toBe('2026-11-23T10:00:00Z');
-    expect(event.data).toEqual(record);
+    const { webhook: _, ...rest } = record;
+    expect(event.data).toEqual({ ...rest, next_check_at: null });
     expect(webhookEventPayload.parse(JSON.parse(JSON.stringify(event)))).toEqual(event);
+  });
+
+  it('sends data that is true at delivery: no pending webhook state and no next check', () => {
+    const event = webhookEvent(finishedRecord({ next_check_at: '2026-11-23T10:00:05Z' }), at);
+    expect(event.data).not.toHaveProperty('webhook');
+    expect(event.data.next_check_at).toBeNull();
+  });
+
+  it('sends the same body on every retry, whatever the webhook state and update time are by then', () => {
+    const first = finishedRecord({ next_check_at: '2026-11-23T10:00:05Z' });
+    const third = finishedRecord({
+      updated_at: '2026-11-23T10:35:00Z',
+      next_check_at: '2026-11-23T12:35:00Z',
+      webhook: { status: 'pending', attempts: 2 },
+    });
+    expect(JSON.stringify(webhookEvent(third, at))).toBe(JSON.stringify(webhookEvent(first, at)));
+    expect(webhookEvent(third, at).data.updated_at).toBe('2026-11-23T10:00:00Z');
   });
 
   it.each(['queued', 'running', 'cancelled'] as const)('refuses to build an event for a %s record', (status) => {
