@@ -10,6 +10,7 @@ export const PROBLEM_TYPES = {
   'malformed-json': { status: 400, title: 'Malformed JSON' },
   'bad-cursor': { status: 400, title: 'Bad cursor' },
   unauthorized: { status: 401, title: 'Unauthorized' },
+  'chat-unverified': { status: 401, title: 'Chat request not verified' },
   forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
@@ -64,6 +65,9 @@ export const unauthorized = (opts?: Options) =>
     ...opts,
     headers: { 'www-authenticate': 'Bearer', ...opts?.headers },
   });
+
+// A chat platform, not a bearer of API keys, is calling: say what was wrong, and no Bearer challenge.
+export const chatUnverified = (detail: string, opts?: Options) => problem('chat-unverified', detail, opts);
 
 export const notFound = (detail = 'No such resource.', opts?: Options) => problem('not-found', detail, opts);
 

@@ -2,7 +2,7 @@
 // accepted through acceptRequest like the HTTP API's; the outcome is posted later by notifyChat.
 //
 // Answers: a failed signature, a stale or future timestamp, a replay and a wrong Mattermost token
-// are 401 problems (no chat message: we cannot tell who is asking). Everything from a verified
+// are 401 problems saying which (no chat message: we cannot tell who is asking). Everything from a verified
 // sender is 200 with an ephemeral message, including an unmapped workspace and usage errors,
 // because Slack and Mattermost show only a 200's body to the user.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -10,7 +10,7 @@ import type { ApiDeps } from '../api/deps.js';
 import { MAX_BODY_BYTES, header, json, rawBody } from '../api/http.js';
 import { logger } from '../log.js';
 import { acceptRequest } from '../requests/accept.js';
-import { forbidden, payloadTooLarge, problem, unauthorized, validationFailed, type HttpResult } from '../api/problems.js';
+import { chatUnverified, forbidden, payloadTooLarge, problem, validationFailed, type HttpResult } from '../api/problems.js';
 import type { SlashCommandForm } from './schemas.js';
 import type { Tenant } from '../tenants.js';
 import { parseCommand, type ChatCommand } from './commands.js';
@@ -25,7 +25,7 @@ import {
   type ChatPlatform,
 } from './messages.js';
 import { RESPONSE_URL_LIFETIME_MS, checkChatUrl } from './urls.js';
-import { authenticateSlashCommand } from './verify.js';
+import { UNVERIFIED_DETAIL, authenticateSlashCommand } from './verify.js';
 
 const LIST_SIZE = 10;
 
@@ -55,10 +55,10 @@ export async function handleSlashCommand(event: APIGatewayProxyEventV2, loadDeps
       case 'unauthorized':
         if (auth.why === 'no-signing-secret') logger.warn('slash command refused: SLACK_SIGNING_SECRET is not set');
         else logger.info('slash command refused', { reason: auth.why });
-        return unauthorized({ instance });
+        return chatUnverified(UNVERIFIED_DETAIL[auth.why], { instance });
       case 'replayed':
         logger.warn('slash command refused: replayed signature');
-        return unauthorized({ instance });
+        return chatUnverified(UNVERIFIED_DETAIL.replayed, { instance });
       case 'bad-form':
         return validationFailed(auth.fields.map((path) => ({ path, message: 'is missing or not text' })), { instance });
       case 'unmapped':
@@ -156,7 +156,7 @@ async function create(ctx: Context, command: Extract<ChatCommand, { action: 'cre
     case 'replayed':
       // The key comes from the signature (or Mattermost's trigger_id): another container already took this very command.
       logger.warn('slash command refused: already recorded', { requestId: outcome.record.id, platform });
-      return platform === 'slack' ? unauthorized({ instance: ctx.instance }) : reply(acceptedReply(outcome.record, platform, slash));
+      return platform === 'slack' ? chatUnverified(UNVERIFIED_DETAIL.replayed, { instance: ctx.instance }) : reply(acceptedReply(outcome.record, platform, slash));
     case 'created':
       return reply(acceptedReply(outcome.record, platform, slash));
   }

@@ -78,8 +78,23 @@ export function parseSlashForm(rawBody: Buffer): { ok: true; form: SlashCommandF
   return { ok: false, fields: [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(form)'))] };
 }
 
+export type UnverifiedReason = SignatureRefusal | 'no-credentials' | 'no-signing-secret' | 'bad-token';
+
+/** What was wrong with an unverified chat request, for the caller setting up the integration; names headers and settings, never values. */
+export const UNVERIFIED_DETAIL: Record<UnverifiedReason | 'replayed', string> = {
+  missing: 'The Slack request lacks X-Slack-Request-Timestamp or X-Slack-Signature.',
+  malformed: 'X-Slack-Signature must be v0=<64 hex digits> and X-Slack-Request-Timestamp Unix seconds.',
+  stale: 'X-Slack-Request-Timestamp is more than 5 minutes old: the request is stale (or a clock is wrong).',
+  future: 'X-Slack-Request-Timestamp is more than 5 minutes ahead: a clock is wrong.',
+  forged: "X-Slack-Signature does not match the body: the Slack app's signing secret differs from the service's SLACK_SIGNING_SECRET.",
+  replayed: 'This Slack signature was already used: a replayed request is refused.',
+  'no-signing-secret': 'The service cannot verify Slack requests: SLACK_SIGNING_SECRET is not set. Ask its operators.',
+  'no-credentials': 'A chat request needs X-Slack-Signature (Slack) or a token field (Mattermost).',
+  'bad-token': "No X-Slack-Signature, and the token is no tenant's Mattermost token: add the SHA-256 of the slash command's token to a tenant's mattermost_token_sha256.",
+};
+
 export type SlashAuthRefusal =
-  | { kind: 'unauthorized'; why: SignatureRefusal | 'no-credentials' | 'no-signing-secret' | 'bad-token' }
+  | { kind: 'unauthorized'; why: UnverifiedReason }
   | { kind: 'replayed' }
   | { kind: 'bad-form'; fields: string[] }
   /** Verified, but the workspace is mapped to no tenant: answered in chat, so the user knows whom to ask. */

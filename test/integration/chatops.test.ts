@@ -123,7 +123,7 @@ async function post(body: string, headers: Record<string, string>, via = gateway
     body,
   });
   const text = await res.body.text();
-  return { status: res.statusCode, json: text ? JSON.parse(text) : null };
+  return { status: res.statusCode, headers: res.headers, json: text ? JSON.parse(text) : null };
 }
 
 async function drainQueue(): Promise<unknown[]> {
@@ -170,6 +170,7 @@ describe('slash commands through the intake API', () => {
 
     const replay = await post(body, headers);
     expect(replay.status).toBe(401);
+    expect(replay.json.detail).toBe('This Slack signature was already used: a replayed request is refused.');
     expect(await drainQueue()).toEqual([]);
   });
 
@@ -186,6 +187,7 @@ describe('slash commands through the intake API', () => {
     try {
       const replay = await post(body, headers, otherGateway);
       expect(replay.status).toBe(401);
+      expect(replay.json.detail).toBe('This Slack signature was already used: a replayed request is refused.');
     } finally {
       await otherGateway.close();
     }
@@ -195,17 +197,40 @@ describe('slash commands through the intake API', () => {
     expect(page.items.filter((r) => r.params.name === 'chat capture').map((r) => r.id)).toEqual([id]);
   });
 
-  it('refuses forged, stale and unsigned commands with 401 and creates nothing', async () => {
+  it('refuses forged, stale and unsigned commands with 401 saying what was wrong with the chat request, and creates nothing', async () => {
     const body = slashForm(`export ${IMAGE} ims-image:forged.qcow2`);
     const forged = await post(body, signed(body, undefined, 'a-guessed-secret'));
     const stale = await post(body, signed(body, Math.floor(Date.now() / 1000) - 360));
     const future = await post(body, signed(body, Math.floor(Date.now() / 1000) + 360));
     const unsigned = await post(body, {});
-    for (const res of [forged, stale, future, unsigned]) {
+    const details = [forged, stale, future, unsigned].map((res) => {
       expect(res.status).toBe(401);
-      expect(res.json).toMatchObject({ status: 401, title: 'Unauthorized' });
-    }
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.headers).not.toHaveProperty('www-authenticate');
+      expect(res.json).toMatchObject({ status: 401, type: 'https://ims-transfer.dev/problems/chat-unverified', title: 'Chat request not verified' });
+      expect(res.json.detail).not.toContain('API key');
+      return res.json.detail as string;
+    });
+    expect(details[0]).toContain('X-Slack-Signature does not match the body');
+    expect(details[1]).toContain('more than 5 minutes old');
+    expect(details[2]).toContain('more than 5 minutes ahead');
+    expect(details[3]).toContain("No X-Slack-Signature, and the token is no tenant's Mattermost token");
+    expect(new Set(details).size).toBe(4);
     expect(await drainQueue()).toEqual([]);
+  });
+
+  it('says so when the service has no Slack signing secret to verify with', async () => {
+    const unconfigured = buildApiDeps(parseConfig({ ...settings, SLACK_SIGNING_SECRET: '' }));
+    const unconfiguredGateway = await startHttpGateway({ handler: createIntakeHandler(() => unconfigured) });
+    try {
+      const body = slashForm('list');
+      const res = await post(body, signed(body), unconfiguredGateway);
+      expect(res.status).toBe(401);
+      expect(res.json.detail).toBe('The service cannot verify Slack requests: SLACK_SIGNING_SECRET is not set. Ask its operators.');
+      expect(res.headers).not.toHaveProperty('www-authenticate');
+    } finally {
+      await unconfiguredGateway.close();
+    }
   });
 
   it('tells a verified but unmapped workspace, in chat, that it is not connected', async () => {
@@ -262,6 +287,8 @@ describe('slash commands through the intake API', () => {
       }).toString();
     const wrong = await post(form(`${MM_TOKEN}-wrong`), {});
     expect(wrong.status).toBe(401);
+    expect(wrong.json.detail).toContain("the token is no tenant's Mattermost token");
+    expect(wrong.headers).not.toHaveProperty('www-authenticate');
     const right = await post(form(MM_TOKEN), {});
     expect(right.status).toBe(200);
     expect(right.json).not.toHaveProperty('blocks');

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { authenticateSlashCommand, createReplayGuard, parseSlashForm, verifySlackSignature } from '../../lib/chatops/verify.js';
+import { UNVERIFIED_DETAIL, authenticateSlashCommand, createReplayGuard, parseSlashForm, verifySlackSignature } from '../../lib/chatops/verify.js';
 import { hashSecret, newApiKey, newWebhookSecret, parseTenants, tenantDirectory } from '../../lib/tenants.js';
 import { registerSecret } from '../helpers/secrets.js';
 
@@ -180,5 +180,14 @@ describe('slash command form', () => {
   it('decodes percent-encoding and plus signs as spaces', () => {
     const parsed = parseSlashForm(Buffer.from('command=%2Fims&text=import+ims-image%3Aa.qcow2+web+40+Ubuntu+20.04+server+64bit&team_id=T1&user_id=U1'));
     expect(parsed).toMatchObject({ ok: true, form: { command: '/ims', text: 'import ims-image:a.qcow2 web 40 Ubuntu 20.04 server 64bit' } });
+  });
+});
+
+describe('refusal details', () => {
+  it('give each reason a chat request can be refused for its own message, naming no API key', () => {
+    const details = Object.values(UNVERIFIED_DETAIL);
+    expect(Object.keys(UNVERIFIED_DETAIL).sort()).toEqual(['bad-token', 'forged', 'future', 'malformed', 'missing', 'no-credentials', 'no-signing-secret', 'replayed', 'stale']);
+    expect(new Set(details).size).toBe(details.length);
+    for (const detail of details) expect(detail).not.toMatch(/API key|Bearer/);
   });
 });
