@@ -2,6 +2,7 @@
 // `type` URIs are stable identifiers callers may switch on; they are documented, not fetched.
 import * as z from 'zod';
 import { fieldError, type FieldError } from '../requests/schemas.js';
+import type { RateQuota } from '../store/rate-limit.js';
 
 const PROBLEM_BASE = 'https://ims-transfer.dev/problems/';
 
@@ -99,10 +100,23 @@ export const validationFailed = (errors: FieldError[], opts?: Options) =>
 export const idempotencyKeyReused = (opts?: Options) =>
   problem('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', opts);
 
-export const rateLimited = (retryAfterSeconds?: number, opts?: Options) =>
+/** The RateLimit-Policy and RateLimit fields (IETF httpapi-ratelimit-headers) of one policy, "tenant". */
+export function rateLimitHeaders(quota: RateQuota | undefined): Record<string, string> {
+  if (!quota) return {};
+  return {
+    'ratelimit-policy': `"tenant";q=${quota.limit};w=${quota.windowSeconds}`,
+    ratelimit: `"tenant";r=${quota.remaining};t=${quota.resetSeconds}`,
+  };
+}
+
+export const rateLimited = (retryAfterSeconds?: number, opts?: Options & { quota?: RateQuota }) =>
   problem('rate-limited', 'Too many requests for this tenant; retry later.', {
     ...opts,
-    headers: { ...(retryAfterSeconds !== undefined ? { 'retry-after': String(Math.ceil(retryAfterSeconds)) } : {}), ...opts?.headers },
+    headers: {
+      ...(retryAfterSeconds !== undefined ? { 'retry-after': String(Math.ceil(retryAfterSeconds)) } : {}),
+      ...rateLimitHeaders(opts?.quota),
+      ...opts?.headers,
+    },
   });
 
 // Internals (stack, messages of caught errors) stay in the logs; the caller gets a reference to quote.

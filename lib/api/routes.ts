@@ -13,6 +13,7 @@ import {
   internalError,
   methodNotAllowed,
   notFound,
+  rateLimitHeaders,
   rateLimited,
   unauthorized,
   validationFailed,
@@ -45,7 +46,7 @@ const createRequest: Route = async (event, tenant, deps, instance, [collection])
     case 'invalid':
       return validationFailed(outcome.errors, { instance });
     case 'rate-limited':
-      return rateLimited(outcome.retryAfterSeconds, { instance });
+      return rateLimited(outcome.retryAfterSeconds, { instance, quota: outcome.quota });
     case 'forbidden':
       return forbidden(outcome.errors, { instance });
     case 'no-project':
@@ -56,9 +57,9 @@ const createRequest: Route = async (event, tenant, deps, instance, [collection])
     case 'conflict':
       return idempotencyKeyReused({ instance });
     case 'replayed':
-      return json(200, publicRecord(outcome.record), { location: `/v1/requests/${outcome.record.id}` });
+      return json(200, publicRecord(outcome.record), { location: `/v1/requests/${outcome.record.id}`, ...rateLimitHeaders(outcome.quota) });
     case 'created':
-      return json(202, publicRecord(outcome.record), { location: `/v1/requests/${outcome.record.id}` });
+      return json(202, publicRecord(outcome.record), { location: `/v1/requests/${outcome.record.id}`, ...rateLimitHeaders(outcome.quota) });
   }
 };
 

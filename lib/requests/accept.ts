@@ -5,7 +5,7 @@
 // outcome into its own answer (problem+json, a chat reply, a failed record).
 import { logger } from '../log.js';
 import type { IntakeQueue } from '../queue/intake.js';
-import type { RateLimiter } from '../store/rate-limit.js';
+import type { RateLimiter, RateQuota } from '../store/rate-limit.js';
 import { placeInFence, type Tenant } from '../tenants.js';
 import { refusedLiteralTarget, type AddressPolicy } from '../webhooks/addresses.js';
 import { placeRequest, recordRequest, type RecordDeps, type RecordOutcome } from './intake.js';
@@ -19,12 +19,16 @@ export type Origin =
   /** A producer's own message: idempotent per its key, or per SQS message. The worker submits it right away. */
   | { via: 'queue'; idempotencyKey: string };
 
-export type Acceptance =
+export type Acceptance = (
   | { outcome: 'invalid'; errors: FieldError[] }
   | { outcome: 'rate-limited'; retryAfterSeconds: number }
   /** Outside the tenant's fence: nothing recorded, no IMS call. */
   | { outcome: 'forbidden'; errors: FieldError[] }
-  | RecordOutcome;
+  | RecordOutcome
+) & {
+  /** The tenant's standing in its rate-limit window, once a hit was taken (HTTP and chat). */
+  quota?: RateQuota;
+};
 
 export interface AcceptDeps extends RecordDeps {
   queue: IntakeQueue;
@@ -69,18 +73,20 @@ export async function acceptRequest(tenant: Tenant, kind: RequestKind, body: unk
   const placed = placeRequest(request, deps.placement);
   if (placed.projectId === null) return { outcome: 'no-project', region: placed.region };
 
+  let quota: RateQuota | undefined;
   if (origin.via !== 'queue' && deps.rateLimiter) {
     const rate = await deps.rateLimiter.take(tenant.id, tenant.requests_per_minute, deps.now());
-    if (!rate.allowed) return { outcome: 'rate-limited', retryAfterSeconds: rate.retryAfterSeconds };
+    if (!rate.allowed) return { outcome: 'rate-limited', retryAfterSeconds: rate.retryAfterSeconds, quota: rate.quota };
+    quota = rate.quota;
   }
 
   const recorded = await recordRequest(
     { tenant, kind, request, idempotencyKey: origin.idempotencyKey, chat: origin.via === 'chat' ? origin.chat : null },
     deps,
   );
-  if (recorded.outcome !== 'created') return recorded;
+  if (recorded.outcome !== 'created') return { ...recorded, ...(quota ? { quota } : {}) };
   // The worker that took a queue message submits its request at once: no second message.
   if (origin.via !== 'queue') await enqueue(deps, recorded.record.id);
   logger.info('request accepted', { requestId: recorded.record.id, kind, tenant: tenant.id, via: origin.via === 'chat' ? origin.platform : origin.via });
-  return recorded;
+  return { ...recorded, ...(quota ? { quota } : {}) };
 }

@@ -223,18 +223,29 @@ describe('intake API', () => {
     expect(raced).toMatchObject({ ok: false, status: 'running' });
   });
 
-  it('limits a tenant to its requests per minute with 429 and Retry-After', async () => {
-    const statuses: number[] = [];
-    let retryAfter: unknown;
-    for (let i = 0; i < 3; i++) {
-      const res = await call('POST', '/v1/captures', { key: otherKey, body: { name: `rate-${i}`, instance_id: IMAGE } });
-      statuses.push(res.status);
-      if (res.status === 429) retryAfter = res.headers['retry-after'];
-    }
+  it('limits a tenant to its requests per minute with 429 and Retry-After, and tells every POST where it stands in RateLimit fields', async () => {
+    const answers: Awaited<ReturnType<typeof call>>[] = [];
+    for (let i = 0; i < 3; i++) answers.push(await call('POST', '/v1/captures', { key: otherKey, body: { name: `rate-${i}`, instance_id: IMAGE } }));
+    const statuses = answers.map((a) => a.status);
     // The limit is 2 a minute; a minute boundary between calls may reset the window once.
     expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(2);
-    if (statuses.includes(429)) expect(Number(retryAfter)).toBeGreaterThan(0);
-    else expect(statuses).toEqual([202, 202, 202]);
+    for (const answer of answers) {
+      expect(answer.headers['ratelimit-policy']).toBe('"tenant";q=2;w=60');
+      const fields = /^"tenant";r=(\d+);t=(\d+)$/.exec(String(answer.headers.ratelimit));
+      expect(fields, String(answer.headers.ratelimit)).not.toBeNull();
+      const [remaining, reset] = [Number(fields?.[1]), Number(fields?.[2])];
+      expect(reset).toBeGreaterThanOrEqual(1);
+      expect(reset).toBeLessThanOrEqual(60);
+      if (answer.status === 429) {
+        expect(remaining).toBe(0);
+        expect(Number(answer.headers['retry-after'])).toBe(reset);
+      }
+    }
+    if (!statuses.includes(429)) expect(statuses).toEqual([202, 202, 202]);
+    else {
+      expect(statuses).toEqual([202, 202, 429]);
+      expect(answers.map((a) => /r=(\d+)/.exec(String(a.headers.ratelimit))?.[1])).toEqual(['1', '0', '0']);
+    }
   });
 
   it('answers 404 for an over-long or malformed request id, and never asks the store with it', async () => {

@@ -133,6 +133,8 @@ describe('problem details', () => {
 
   it('tells a rate-limited caller when to retry and an unauthorized one how to authenticate', () => {
     expect(rateLimited(2.5).headers['retry-after']).toBe('3');
+    const limited = rateLimited(12, { quota: { limit: 120, windowSeconds: 60, remaining: 0, resetSeconds: 12 } });
+    expect(limited.headers).toMatchObject({ 'retry-after': '12', 'ratelimit-policy': '"tenant";q=120;w=60', ratelimit: '"tenant";r=0;t=12' });
     expect(unauthorized().headers['www-authenticate']).toBe('Bearer');
   });
 
