@@ -6,6 +6,7 @@ import { deliveryList } from '../store/deliveries.js';
 import { slashCommandForm, slashCommandReply } from '../chatops/schemas.js';
 import { requestRecord } from '../requests/record.js';
 import { captureRequest, exportRequest, exportTarget, idempotencyKey, importRequest } from '../requests/schemas.js';
+import { webhookEventPayload, webhookEventType } from '../webhooks/event.js';
 import { PROBLEM_CONTENT_TYPE, problemDetails } from './problems.js';
 import { healthStatus, listQuery, requestList } from './schemas.js';
 
@@ -19,6 +20,18 @@ const problemResponse = (id: string, description: string): ZodOpenApiResponseObj
   content: { [PROBLEM_CONTENT_TYPE]: { schema: problemDetails } },
 });
 
+// IETF httpapi-ratelimit-headers, one policy named "tenant" (lib/store/rate-limit.ts).
+const rateLimitHeaders = {
+  'RateLimit-Policy': z
+    .string()
+    .meta({ example: '"tenant";q=120;w=60' })
+    .describe('the tenant\'s quota: q requests per w-second window'),
+  RateLimit: z
+    .string()
+    .meta({ example: '"tenant";r=117;t=23' })
+    .describe('what is left: r requests until the window resets in t seconds'),
+};
+
 const problems = {
   400: problemResponse('MalformedJson', 'The body is not valid JSON (type .../problems/malformed-json).'),
   401: problemResponse('Unauthorized', 'No API key, or an unknown one (type .../problems/unauthorized).'),
@@ -30,7 +43,13 @@ const problems = {
     'ValidationFailed',
     'The body breaks a rule, with one entry per field in `errors` (type .../problems/validation), or the Idempotency-Key was used with another body (type .../problems/idempotency-key-reused).',
   ),
-  429: problemResponse('RateLimited', 'The tenant\'s rate limit is exhausted; see Retry-After (type .../problems/rate-limited).'),
+  429: {
+    ...problemResponse('RateLimited', 'The tenant\'s rate limit is exhausted; retry after Retry-After seconds (type .../problems/rate-limited).'),
+    headers: z.object({
+      'Retry-After': z.string().meta({ example: '23' }).describe('seconds until the window resets (the same as RateLimit t)'),
+      ...rateLimitHeaders,
+    }),
+  },
   500: problemResponse('InternalError', 'Something failed on our side; the answer carries no internals (type .../problems/internal).'),
 } as const;
 
@@ -46,10 +65,14 @@ function submitOperation(kind: 'export' | 'import' | 'capture', schema: z.ZodTyp
     requestParams: { header: z.object({ 'Idempotency-Key': idempotencyKey.optional() }) },
     requestBody: { required: true, content: json(schema) },
     responses: {
-      200: recordResponse('A repeat with the same Idempotency-Key and body: the request made the first time.'),
+      200: {
+        description: 'A repeat with the same Idempotency-Key and body: the request made the first time.',
+        headers: z.object({ Location: z.string().describe('/v1/requests/{id} of the request'), ...rateLimitHeaders }),
+        content: json(requestRecord),
+      },
       202: {
         description: 'Accepted and queued; the record of the new request.',
-        headers: z.object({ Location: z.string().describe('/v1/requests/{id} of the new request') }),
+        headers: z.object({ Location: z.string().describe('/v1/requests/{id} of the new request'), ...rateLimitHeaders }),
         content: json(requestRecord),
       },
       400: problems[400],
@@ -63,6 +86,32 @@ function submitOperation(kind: 'export' | 'import' | 'capture', schema: z.ZodTyp
   };
 }
 
+/** One completion event as the receiver gets it (Standard Webhooks: signed, retried with the same webhook-id). */
+function webhookOperation(type: string): ZodOpenApiOperationObject {
+  const [, kind, outcome] = type.split('.');
+  return {
+    operationId: `on${type.split('.').map((w) => `${w[0]?.toUpperCase()}${w.slice(1)}`).join('')}`,
+    tags: ['webhooks'],
+    summary: `${kind === 'capture' ? 'A' : 'An'} ${kind} request ${outcome}`,
+    description:
+      'POSTed to the request\'s callback_url (or the tenant\'s default_callback_url) when the request ends. ' +
+      '`data` is the record as it stood when the request ended, the same on every retry. ' +
+      'Verify webhook-signature over "{webhook-id}.{webhook-timestamp}.{body}" with the tenant\'s whsec_ secret before trusting the body.',
+    security: [],
+    requestParams: {
+      header: z.object({
+        'webhook-id': z.string().describe('the event id: the same on every retry of this outcome, to deduplicate on'),
+        'webhook-timestamp': z.string().describe('Unix seconds of this attempt'),
+        'webhook-signature': z.string().describe('v1,<base64 HMAC-SHA256>; several, space-separated, while secrets rotate'),
+      }),
+    },
+    requestBody: { required: true, description: `a WebhookEvent whose type is ${type}`, content: json(webhookEventPayload) },
+    responses: {
+      200: { description: 'Delivered: any 2xx within 10 seconds counts. Anything else is retried with growing delays (about 5 s up to 10 h), then the webhook is marked failed.' },
+    },
+  };
+}
+
 function buildDocument(): OpenApiDocument {
   return createDocument({
     openapi: '3.1.0',
@@ -72,13 +121,17 @@ function buildDocument(): OpenApiDocument {
       description:
         'Moves VM images in and out of the Image Management Service (IMS) of Open Telekom Cloud / Huawei Cloud. ' +
         'A request is accepted at once (202), submitted to IMS once, watched until IMS finishes, and reported by a signed webhook. ' +
-        'Errors are application/problem+json (RFC 9457) with a stable `type` URI under https://ims-transfer.dev/problems/.',
+        'Errors are application/problem+json (RFC 9457) with a stable `type` URI under https://ims-transfer.dev/problems/. ' +
+        'Each tenant may create requests_per_minute requests a minute; every request POST answers with RateLimit-Policy and RateLimit fields.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [{ url: '/', description: 'the deployment that serves this document (npm start: the local API base URL it prints)' }],
     security: [{ bearerAuth: [] }],
     tags: [
       { name: 'requests', description: 'image exports, imports and captures' },
       { name: 'service', description: 'health and this document' },
       { name: 'chatops', description: 'Slack and Mattermost slash commands' },
+      { name: 'webhooks', description: 'completion events sent to callback URLs' },
     ],
     paths: {
       '/v1/exports': { post: submitOperation('export', exportRequest, 'Export an image to OBS') },
@@ -94,7 +147,6 @@ function buildDocument(): OpenApiDocument {
             200: { description: 'One page; pass next_cursor as cursor for the next (null on the last page).', content: json(requestList) },
             401: problems[401],
             422: problems[422],
-            429: problems[429],
             500: problems[500],
           },
         },
@@ -109,7 +161,6 @@ function buildDocument(): OpenApiDocument {
             200: recordResponse('The request record.'),
             401: problems[401],
             404: problems[404],
-            429: problems[429],
             500: problems[500],
           },
         },
@@ -123,7 +174,6 @@ function buildDocument(): OpenApiDocument {
             401: problems[401],
             404: problems[404],
             409: problems[409],
-            429: problems[429],
             500: problems[500],
           },
         },
@@ -210,6 +260,7 @@ function buildDocument(): OpenApiDocument {
         },
       },
     },
+    webhooks: Object.fromEntries(webhookEventType.options.map((type) => [type, { post: webhookOperation(type) }])),
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>; each key belongs to one tenant.' },

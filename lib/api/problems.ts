@@ -27,9 +27,17 @@ export type ProblemType = keyof typeof PROBLEM_TYPES;
 
 export const problemTypeUri = (type: ProblemType) => `${PROBLEM_BASE}${type}`;
 
+const PROBLEM_TYPE_URIS = Object.keys(PROBLEM_TYPES).map((type) => problemTypeUri(type as ProblemType)) as [string, ...string[]];
+
 export const problemDetails = z
   .object({
-    type: z.string().describe(`problem type URI, one of ${PROBLEM_BASE}{${Object.keys(PROBLEM_TYPES).join('|')}}`),
+    type: z
+      .enum(PROBLEM_TYPE_URIS)
+      .describe(
+        `problem type URI: ${Object.entries(PROBLEM_TYPES)
+          .map(([type, { status, title }]) => `${type} (${status}, "${title}")`)
+          .join(', ')}`,
+      ),
     title: z.string().describe('short summary of the problem type; the same for every occurrence'),
     status: z.number().int().min(400).max(599).describe('HTTP status code'),
     detail: z.string().describe('what went wrong in this occurrence, for humans'),

@@ -28,7 +28,7 @@ export const webhookState = z.object({
   attempts: z.number().int().min(0),
 });
 
-const isoTime = z.string().describe('ISO 8601 UTC timestamp');
+const isoTime = z.string().meta({ format: 'date-time' }).describe('ISO 8601 UTC timestamp');
 
 export const requestRecord = z.object({
   id: z.string(),

@@ -23,7 +23,7 @@ export const deliveryAttempt = z
     event_id: z.string().describe('the `webhook-id` sent (webhooks), or the id of the chat message'),
     type: z.string().describe('the webhook event type (e.g. image.export.succeeded), or `chat`'),
     attempt: z.number().int().min(1).describe('the how-many-th attempt of this event_id, from 1'),
-    at: z.string().describe('RFC 3339 time the attempt started'),
+    at: z.string().meta({ format: 'date-time' }).describe('RFC 3339 time the attempt started'),
     url_origin: z.string().describe('scheme, host and port of the target only: paths and queries may carry tokens'),
     status_code: z.number().int().nullable().describe('the HTTP status the receiver answered; null when none came'),
     error: z.string().nullable().describe('why the attempt failed; null on success'),

@@ -21,7 +21,7 @@ export const webhookEventData = requestRecord
   .omit({ webhook: true })
   .extend({
     next_check_at: z.null().describe('always null: an ended request is not checked again'),
-    updated_at: z.iso.datetime().describe('when the request ended (its completed_at)'),
+    updated_at: z.string().meta({ format: 'date-time' }).describe('when the request ended (its completed_at)'),
   })
   .meta({ id: 'WebhookEventData', description: 'the request record as it stood when the request ended (without its webhook state)' });
 export type WebhookEventData = z.infer<typeof webhookEventData>;
@@ -29,7 +29,7 @@ export type WebhookEventData = z.infer<typeof webhookEventData>;
 export const webhookEventPayload = z
   .object({
     type: webhookEventType,
-    timestamp: z.iso.datetime().describe('when the request reached its outcome'),
+    timestamp: z.string().meta({ format: 'date-time' }).describe('when the request reached its outcome'),
     data: webhookEventData,
   })
   .meta({ id: 'WebhookEvent', description: 'the body of a completion webhook (Standard Webhooks)' });

@@ -95,6 +95,46 @@ describe('the OpenAPI document', () => {
     expect(operation('get', '/v1/requests').security).toBeUndefined();
   });
 
+  it('names a server, so generated clients and linters have a base URL', () => {
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+  });
+
+  it('describes each completion webhook, its signature headers and the WebhookEvent body', () => {
+    const webhooks = doc.webhooks as Record<string, { post: Operation & { requestBody: unknown } }>;
+    expect(Object.keys(webhooks).sort()).toEqual(
+      ['export', 'import', 'capture'].flatMap((kind) => [`image.${kind}.succeeded`, `image.${kind}.failed`]).sort(),
+    );
+    for (const [type, { post }] of Object.entries(webhooks)) {
+      expect(post.parameters?.map((p) => p.name).sort(), type).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp']);
+      expect(post.requestBody).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/WebhookEvent' } } } });
+    }
+    const data = doc.components?.schemas?.WebhookEventData as { properties: Record<string, unknown>; required: string[] };
+    expect(data.properties).not.toHaveProperty('webhook');
+    expect(data.properties.next_check_at).toMatchObject({ type: 'null' });
+  });
+
+  it('marks every timestamp of the record, the webhook and the delivery log as date-time', () => {
+    const schemas = doc.components?.schemas as Record<string, { properties: Record<string, Record<string, unknown>> }>;
+    const format = (schema: Record<string, unknown> | undefined): unknown =>
+      schema?.format ?? (schema?.anyOf as Record<string, unknown>[] | undefined)?.find((s) => s.type === 'string')?.format;
+    for (const field of ['created_at', 'submitted_at', 'updated_at', 'completed_at', 'next_check_at']) expect(format(schemas.RequestRecord?.properties[field]), field).toBe('date-time');
+    expect(format(schemas.WebhookEvent?.properties.timestamp)).toBe('date-time');
+    expect(format(schemas.DeliveryAttempt?.properties.at)).toBe('date-time');
+  });
+
+  it('names the rate-limit fields on request POSTs and on 429', () => {
+    const post = operation('post', '/v1/exports').responses as Record<string, { headers?: Record<string, unknown> } | { $ref: string }>;
+    for (const status of ['200', '202']) expect(Object.keys((post[status] as { headers: object }).headers).sort()).toEqual(['Location', 'RateLimit', 'RateLimit-Policy']);
+    const limited = doc.components?.responses?.RateLimited as { headers: Record<string, unknown> };
+    expect(Object.keys(limited.headers).sort()).toEqual(['RateLimit', 'RateLimit-Policy', 'Retry-After']);
+    expect(operation('get', '/v1/requests').responses).not.toHaveProperty('429');
+  });
+
+  it('lists every problem type URI the API answers with', () => {
+    const type = (doc.components?.schemas?.ProblemDetails as { properties: { type: { enum: string[] } } }).properties.type;
+    expect(type.enum.sort()).toEqual(Object.keys(PROBLEM_TYPES).map((t) => `https://ims-transfer.dev/problems/${t}`).sort());
+  });
+
   it('carries the IMS limits of the request fields', () => {
     const importSchema = doc.components?.schemas?.ImportRequest as { properties: Record<string, Record<string, unknown>>; additionalProperties?: unknown };
     expect(importSchema.properties.name).toMatchObject({ maxLength: 128, description: expect.any(String) });
