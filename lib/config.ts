@@ -55,6 +55,8 @@ export const envSchema = z.object({
   JOB_CHECK_MAX_SECONDS: positiveInt(300),
   /** How long a worker's claim on a submission lasts; a worker that vanished is replaced after it. Keep it above the worker's timeout. */
   SUBMIT_LEASE_SECONDS: positiveInt(300),
+  /** IMS jobs one project may have in flight (submission to job end); 0 sets no cap. */
+  IMS_PROJECT_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1000).default(0),
 
   ALLOW_LOOPBACK_WEBHOOKS: flag,
   SLACK_SIGNING_SECRET: z.string().optional(),
@@ -71,6 +73,8 @@ export interface Config {
   defaultRegion: string;
   projectIds: Record<string, string>;
   jobDeadlineMs: number;
+  /** 0: no cap. */
+  imsProjectMaxInFlight: number;
   timings: LifecycleTimings;
   allowLoopbackWebhooks: boolean;
   slackSigningSecret: string | undefined;
@@ -123,6 +127,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     defaultRegion: e.IMS_REGION,
     projectIds: { [e.IMS_REGION]: e.IMS_PROJECT_ID, ...projectIds.data },
     jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
+    imsProjectMaxInFlight: e.IMS_PROJECT_MAX_IN_FLIGHT,
     timings: lifecycleTimings.parse({
       jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
       firstCheckDelayMs: e.JOB_CHECK_MIN_SECONDS * 1000,

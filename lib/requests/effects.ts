@@ -4,6 +4,7 @@ import type { Agent } from 'undici';
 import { logger, redactUrl } from '../log.js';
 import type { IntakeQueue } from '../queue/intake.js';
 import { chatMessageId, recordAttempts, type DeliveryLog } from '../store/deliveries.js';
+import { followRecord, type ImsSlots } from '../store/ims-slots.js';
 import type { RequestStore } from '../store/requests.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
 import type { AddressPolicy } from '../webhooks/addresses.js';
@@ -33,6 +34,8 @@ export interface EffectDeps {
   now: () => Date;
   /** Where each webhook and chat POST is logged (GET /v1/requests/{id}/deliveries); null logs none. */
   deliveries?: DeliveryLog | null;
+  /** The per-project cap on IMS jobs in flight; null sets none. */
+  imsSlots?: ImsSlots | null;
 }
 
 async function sendWebhook(record: StoredRequest, eventId: string, deps: EffectDeps): Promise<void> {
@@ -106,6 +109,7 @@ export async function announceDue(record: StoredRequest, deps: EffectDeps): Prom
 
 /** Carries out effects in order; a failure is logged and left to the poller's next sweep, which sees the record due. */
 export async function carryOut(record: StoredRequest, effects: readonly Effect[], deps: EffectDeps): Promise<void> {
+  if (deps.imsSlots) await followRecord(deps.imsSlots, record, deps.now());
   for (const effect of effects) {
     switch (effect.type) {
       case 'requeue':

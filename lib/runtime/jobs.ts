@@ -10,6 +10,7 @@ import type { EffectDeps } from '../requests/effects.js';
 import type { PollerDeps } from '../requests/sweep.js';
 import type { WorkerDeps } from '../requests/worker.js';
 import { createDeliveryLog } from '../store/deliveries.js';
+import { createImsSlots } from '../store/ims-slots.js';
 import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
 import { createGuardedAgent } from '../webhooks/guard.js';
@@ -31,6 +32,11 @@ function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof cre
     timings: cfg.timings,
     now,
     deliveries: createDeliveryLog({ client: db, tableName: cfg.tableName }),
+    // A slot outlasts three of the longest waits between job checks, each of which renews it.
+    imsSlots:
+      cfg.imsProjectMaxInFlight > 0
+        ? createImsSlots({ client: db, tableName: cfg.tableName, maxInFlight: cfg.imsProjectMaxInFlight, leaseMs: 3 * cfg.timings.checkBackoff.maxMs + 60_000, waitSeconds: 10 })
+        : null,
     ims: createImsClient(cfg.ims),
   };
 }

@@ -295,6 +295,13 @@ describe('serverless package', () => {
     expect(max).toBeLessThanOrEqual(20);
   });
 
+  it('caps the IMS jobs one project has in flight, for the worker that takes slots and the poller that gives them back', () => {
+    for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(Number(variables.IMS_PROJECT_MAX_IN_FLIGHT), id).toBe(10);
+    }
+  });
+
   it('bundles for the Node.js version of the Lambda runtime', () => {
     const runtimes = new Set(resourcesOfType('AWS::Lambda::Function').map(([, r]) => r.Properties.Runtime));
     expect([...runtimes]).toEqual(['nodejs22.x']);
