@@ -12,6 +12,8 @@ import { apiDeps } from '../lib/runtime/api.js';
 export function createIntakeHandler(deps: () => ApiDeps | Promise<ApiDeps>) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    // Every log line of the call carries API Gateway's request id, the one its access log and the caller's support ticket name.
+    .before((request) => logger.setCorrelationId(request.event.requestContext?.requestId))
     .use(apiHeaders())
     .use(problemOnError())
     .handler((event, context) => routeApiEvent(event, async () => deps(), context.awsRequestId));

@@ -28,6 +28,7 @@ import {
 } from './schemas.js';
 import { endpointsFor, imsAuth, regionName, type ImsAuth, type ImsSettings } from './settings.js';
 import { signRequest } from './signer.js';
+import { measuredTransport } from '../metrics.js';
 
 /** Where a call goes, and with whose credentials: `auth` (a tenant's own) replaces the service's. */
 export const imsTarget = z.object({
@@ -119,7 +120,7 @@ export function createImsClient(settings: ImsSettings, deps: ImsClientDeps = {})
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
-  const transport = deps.transport ?? createHttpTransport(settings.timeouts);
+  const transport = measuredTransport(deps.transport ?? createHttpTransport(settings.timeouts));
   // One cache for every credential set: its key includes the credentials, so tenants never share a token.
   const tokens = createTokenCache({
     fetchToken: (scope) => requestProjectToken(transport, scope.iamOrigin, scope.auth, scope.projectId),

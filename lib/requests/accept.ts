@@ -4,6 +4,7 @@
 // the send fails: the record is stored, the poller enqueues it again). Each origin turns the
 // outcome into its own answer (problem+json, a chat reply, a failed record).
 import { logger } from '../log.js';
+import { countIntake } from '../metrics.js';
 import type { IntakeQueue } from '../queue/intake.js';
 import type { RateLimiter, RateQuota } from '../store/rate-limit.js';
 import { placeInFence, type Tenant } from '../tenants.js';
@@ -54,6 +55,12 @@ export async function enqueue(deps: { queue: IntakeQueue }, requestId: string, d
 }
 
 export async function acceptRequest(tenant: Tenant, kind: RequestKind, body: unknown, origin: Origin, deps: AcceptDeps): Promise<Acceptance> {
+  const acceptance = await accept(tenant, kind, body, origin, deps);
+  countIntake(origin.via, acceptance.outcome);
+  return acceptance;
+}
+
+async function accept(tenant: Tenant, kind: RequestKind, body: unknown, origin: Origin, deps: AcceptDeps): Promise<Acceptance> {
   const parsed = parseRequest(kind, body);
   if (!parsed.ok) return { outcome: 'invalid', errors: parsed.errors };
   const asked = parsed.request as Record<string, unknown>;

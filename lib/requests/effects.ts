@@ -2,6 +2,7 @@
 // the webhook, create a capture's export child, tell the chat. Shared by worker and poller.
 import type { Agent } from 'undici';
 import { logger, redactUrl } from '../log.js';
+import { recordWebhook } from '../metrics.js';
 import type { IntakeQueue } from '../queue/intake.js';
 import { chatMessageId, recordAttempts, type DeliveryLog } from '../store/deliveries.js';
 import { followRecord, type ImsSlots } from '../store/ims-slots.js';
@@ -59,6 +60,7 @@ async function sendWebhook(record: StoredRequest, eventId: string, deps: EffectD
     logger.error('webhook failed', { requestId: record.id, eventId, attempts: next.record.webhook.attempts, target: redactUrl(url), reason: message });
   }
   if (next.ok && next.record.webhook.status === 'delivered') logger.info('webhook delivered', { requestId: record.id, eventId });
+  if (next.ok && next.record.webhook.status !== 'none') recordWebhook(next.record.webhook.status, next.record.completed_at, deps.now());
 }
 
 async function createChildExport(record: StoredRequest, effect: Extract<Effect, { type: 'create-child-export' }>, deps: EffectDeps): Promise<void> {

@@ -3,6 +3,7 @@
 // when another writer got there first), and a new request is stored once, either as accepted
 // (`queued`, built by intake) or already refused by an event.
 import { logger } from '../log.js';
+import { recordJobEnd } from '../metrics.js';
 import type { CreateOutcome, RequestStore, StoreError } from '../store/requests.js';
 import { decide, type Decision, type LifecycleEvent, type LifecycleTimings } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
@@ -29,6 +30,7 @@ export async function transition(
     if (saved instanceof Error) throw saved;
     if (saved.saved) {
       if (saved.record.status !== current.status) logStatusChange(current, saved.record);
+      if (saved.record.completed_at !== null && current.completed_at === null) recordJobEnd(saved.record);
       return { ok: true, record: saved.record, effects: decision.effects };
     }
     if (!saved.current || race >= MAX_RACES) {

@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import type { ImsClient } from '../ims/client.js';
 import { logger } from '../log.js';
+import { countSlotWait } from '../metrics.js';
 import { acceptRequest, enqueue } from './accept.js';
 import { announceDue, carryOut, type EffectDeps } from './effects.js';
 import { REQUEST_ID } from './ids.js';
@@ -147,7 +148,10 @@ async function advance(record: StoredRequest, deps: WorkerDeps): Promise<Message
   if (record.status !== 'queued' && record.status !== 'submitting') return 'done';
   // The project's IMS jobs in flight are capped: without a free slot the request waits in the queue (a new message, so no receive counts toward the DLQ).
   const slot = deps.imsSlots ? await deps.imsSlots.take(record, deps.now()) : null;
-  if (slot && !slot.ok) return (await enqueue(deps, record.id, slot.retryAfterSeconds)) ? 'done' : 'retry';
+  if (slot && !slot.ok) {
+    countSlotWait();
+    return (await enqueue(deps, record.id, slot.retryAfterSeconds)) ? 'done' : 'retry';
+  }
   const claimed = await transition(deps.store, record, { type: 'claim-submission', at: deps.now() }, deps.timings);
   if (!claimed.ok) {
     // Another worker holds it (a duplicate delivery), or it moved on; its lease makes the poller notice a crash.

@@ -302,6 +302,16 @@ describe('serverless package', () => {
     }
   });
 
+  it('traces every function with X-Ray (active tracing, allowed by its role) and gives it the metrics namespace of the stage', () => {
+    for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.POWERTOOLS_METRICS_NAMESPACE, id).toBe(`ims-transfer/${STAGE}`);
+      const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      expect(JSON.stringify(resource(role).Properties.ManagedPolicyArns), id).toContain('AWSXRayDaemonWriteAccess');
+    }
+  });
+
   it('bundles for the Node.js version of the Lambda runtime', () => {
     const runtimes = new Set(resourcesOfType('AWS::Lambda::Function').map(([, r]) => r.Properties.Runtime));
     expect([...runtimes]).toEqual(['nodejs22.x']);
