@@ -1,5 +1,6 @@
 // Pre-flight: what IMS documents it will refuse, decided before anything is submitted, from the
-// image as IMS's image query shows it (exports) or from the request alone (quick-import files).
+// image as IMS's image query shows it (exports). The quick-import file rule needs the request alone,
+// so intake applies it (lib/ims/schemas.ts, a 422 naming image_url) and nothing reaches the worker.
 //
 // Decisions worth knowing:
 // - Each rule is one documented refusal (the export page's constraints, the error table's codes).
@@ -10,11 +11,7 @@
 //   the platform and a parent image (`__originalimagename`); a parent that is known to be a private
 //   image imported from a file (a tenant's own licence) clears it, an unknown or gone parent does not
 //   (public images are retired over time, so a missing parent proves nothing).
-// - The quick-import format rule reads the object name's extension: only RAW and ZVHD2 files can be
-//   quick-imported, and an extension that names another image format is refused. A name without an
-//   extension, or with one we do not know, is left to IMS: the file itself is never read.
 import type { ImsClient, ImsTarget } from '../ims/client.js';
-import { quickImportFileProblem } from '../ims/fields.js';
 import type { ImsImage } from '../ims/schemas.js';
 
 /** Why a request is refused before submission: IMS's documented code, our rule and a message. */
@@ -37,8 +34,7 @@ export type PreflightRule =
   | 'image-from-marketplace'
   | 'image-from-licensed-public-image'
   | 'image-too-large'
-  | 'image-needs-quick-export'
-  | 'quick-import-format';
+  | 'image-needs-quick-export';
 
 /** The export request's choices that the rules depend on. */
 export interface ExportChoice {
@@ -158,34 +154,3 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 // ---- quick import: the file format rule --------------------------------------------------------
 
-/** Why IMS will refuse to quick-import the file at `imageUrl`, judged by its extension; null if it may. */
-export function quickImportRefusal(imageUrl: string): PreflightRefusal | null {
-  const problem = quickImportFileProblem(imageUrl);
-  return problem === null ? null : { code: 'IMG.0057', rule: 'quick-import-format', message: problem };
-}
-
-/** A validation issue as intake reports it (`path` dotted from the body's root). */
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
-
-/**
- * The quick-import format rule as intake issues (answered 422): the request's own `image_url` when it
- * asks for a quick import (`quick` in our requests, `is_quick_import` in IMS's body), and each
- * `data_images` entry that asks for one.
- */
-export function quickImportIssues(request: Record<string, unknown>): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  const check = (path: string, url: unknown) => {
-    const refusal = typeof url === 'string' ? quickImportRefusal(url) : null;
-    if (refusal) issues.push({ path, message: refusal.message });
-  };
-  if (request.quick === true || request.is_quick_import === true) check('image_url', request.image_url);
-  if (Array.isArray(request.data_images))
-    request.data_images.forEach((entry: unknown, i) => {
-      if (typeof entry === 'object' && entry !== null && (entry as Record<string, unknown>).is_quick_import === true)
-        check(`data_images.${i}.image_url`, (entry as Record<string, unknown>).image_url);
-    });
-  return issues;
-}
