@@ -22,6 +22,8 @@ export interface CrashOptions {
   seed?: number;
   /** Seconds a simulated IMS job takes. */
   jobSeconds?: number;
+  /** The longest the run waits for every request to end (default 20 min). */
+  deadlineMs?: number;
   log?: (line: string) => void;
 }
 
@@ -141,7 +143,7 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     }
     const accepted = answers.filter((a) => a.id).length;
     // Messages on the in-memory queue died with the process: the poller re-queues stale `queued` records after a minute.
-    const records = await waitForTerminal(api, accepted, { stallMs: 150_000, deadlineMs: 20 * 60_000, log: (s) => log(s) });
+    const records = await waitForTerminal(api, accepted, { stallMs: 60_000, deadlineMs: options.deadlineMs ?? 20 * 60_000, log: (s) => log(s) });
     await waitForWebhooks(api, 15_000);
     return {
       imsRemembers,

@@ -60,7 +60,10 @@ export async function waitForTerminal(api: Api, expected: number, opts: { stallM
     }
     opts.log?.(`  ${records.length - open.length}/${records.length} terminal (${expected} accepted)`);
     if (records.length >= expected && open.length === 0) return records;
-    if (Date.now() - lastChange > opts.stallMs || Date.now() - started > opts.deadlineMs) return records;
+    // Quiet is not lost while an open request has a check still to come (a re-queue after a message
+    // died with the process, a lapsing claim): wait for it. Lost means nothing will look at it again.
+    const comingCheck = open.some((r) => r.next_check_at !== null && Date.parse(r.next_check_at) + opts.stallMs > Date.now());
+    if ((!comingCheck && Date.now() - lastChange > opts.stallMs) || Date.now() - started > opts.deadlineMs) return records;
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }
@@ -105,7 +108,7 @@ export async function computeFigures(input: {
     const r = byId.get(a.id);
     if (!r || !TERMINAL.has(r.status)) {
       lost++;
-      detail.push(`lost: ${a.id} ${r ? `${r.kind} ${r.status}` : 'not listed'}`);
+      detail.push(`lost: ${a.id} ${r ? `${r.kind} ${r.status} (attempts ${r.attempts}, next check ${r.next_check_at ?? 'none'})` : 'not listed'}`);
     }
   }
   for (const r of records) if (r.parent_id && !TERMINAL.has(r.status)) {

@@ -291,6 +291,7 @@ export interface ApiRecord {
   attempts: number;
   webhook: { status: string; attempts: number };
   error: { code: string } | null;
+  next_check_at: string | null;
 }
 
 export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
