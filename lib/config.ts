@@ -3,6 +3,8 @@
 import * as z from 'zod';
 import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
 import { logger } from './log.js';
+import { obsSettings, type ObsSettings } from './obs/client.js';
+import type { SigningKey } from './obs/sigv4.js';
 import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';
 
@@ -49,6 +51,11 @@ export const envSchema = z.object({
   IMS_DOMAIN: z.string().optional(),
   IMS_AK: z.string().optional(),
   IMS_SK: z.string().optional(),
+  /** OBS's endpoint template (`{region}` is the bucket's region): where export objects are looked for. */
+  OBS_ENDPOINT: z.string().optional(),
+  /** AK/SK for OBS reads when IMS_AK/IMS_SK are not set (an IAM password cannot sign OBS requests). */
+  OBS_AK: z.string().optional(),
+  OBS_SK: z.string().optional(),
   IMS_JOB_DEADLINE_HOURS: positiveInt(24),
   /** The first status query of a job, and the shortest wait between two (they double up to the maximum). */
   JOB_CHECK_MIN_SECONDS: positiveInt(10),
@@ -70,6 +77,8 @@ export interface Config {
   sqsEndpoint: string | undefined;
   tenants: Tenant[];
   ims: ImsSettings;
+  /** OBS reads (evidence of exports); `key` is null when no AK/SK is available for OBS. */
+  obs: { settings: ObsSettings; key: SigningKey | null };
   defaultRegion: string;
   projectIds: Record<string, string>;
   jobDeadlineMs: number;
@@ -108,6 +117,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       p[0] === 'auth' ? (AUTH_SETTING[String(p[1])] ?? 'IMS credentials') : p[0] === 'regions' ? 'IMS_REGION_ENDPOINTS' : p[0] === 'imsEndpoint' ? 'IMS_ENDPOINT' : 'IAM_ENDPOINT';
     throw new Error(`invalid settings: ${describeIssues(ims.error.issues, name)}`);
   }
+  const obs = obsSettings.safeParse(e.OBS_ENDPOINT ? { endpoint: e.OBS_ENDPOINT } : {});
+  if (!obs.success) throw new Error(`invalid settings: ${describeIssues(obs.error.issues, () => 'OBS_ENDPOINT')}`);
+  if (Boolean(e.OBS_AK) !== Boolean(e.OBS_SK)) throw new Error('invalid settings: OBS_AK: OBS_AK and OBS_SK are set together or not at all');
+  // The service's own AK/SK first (the IMS user then reads the buckets it writes), else OBS's own.
+  const obsKey = ims.data.auth.kind === 'aksk' ? { ak: ims.data.auth.ak, sk: ims.data.auth.sk } : e.OBS_AK && e.OBS_SK ? { ak: e.OBS_AK, sk: e.OBS_SK } : null;
+
   // Loopback webhooks are for local runs only: never with the cloud's own DynamoDB and SQS.
   if (e.ALLOW_LOOPBACK_WEBHOOKS && !e.DYNAMODB_ENDPOINT && !e.SQS_ENDPOINT) {
     throw new Error('invalid settings: ALLOW_LOOPBACK_WEBHOOKS: is for local runs only (with DYNAMODB_ENDPOINT or SQS_ENDPOINT); never set it in the cloud');
@@ -124,6 +139,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     sqsEndpoint: e.SQS_ENDPOINT,
     tenants: parseTenants(e.TENANTS),
     ims: ims.data,
+    obs: { settings: obs.data, key: obsKey },
     defaultRegion: e.IMS_REGION,
     projectIds: { [e.IMS_REGION]: e.IMS_PROJECT_ID, ...projectIds.data },
     jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
@@ -140,7 +156,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
 }
 
 /** Settings that are secrets, and so may come from the SSM parameter instead of the environment. */
-export const SECRET_SETTINGS = ['TENANTS', 'IMS_PASSWORD', 'IMS_AK', 'IMS_SK', 'SLACK_SIGNING_SECRET'] as const;
+export const SECRET_SETTINGS = ['TENANTS', 'IMS_PASSWORD', 'IMS_AK', 'IMS_SK', 'OBS_AK', 'OBS_SK', 'SLACK_SIGNING_SECRET'] as const;
 
 const secretsDocument = z.object(Object.fromEntries(SECRET_SETTINGS.map((k) => [k, z.string().optional()]))).strict();
 

@@ -14,10 +14,7 @@ const EXPECTED: Record<string, string> = {
   'handlers/worker.ts:handler': 'the Lambda runtime calls it',
   'handlers/poller.ts:handler': 'the Lambda runtime calls it',
   'lib/ims/client.ts:ImsClient.close': 'whoever owns a client closes its connection pool; a Lambda container just ends',
-  // Pending: the worker and poller read OBS for the evidence of exports in the change that wires this adapter; remove these lines with it.
-  'lib/obs/client.ts:splitBucketUrl': 'pending wiring',
-  'lib/obs/client.ts:createObsClient': 'pending wiring',
-  'lib/obs/client.ts:ObsClient.headObject': 'pending wiring',
+  // Pending: the worker's pre-submission checks of exports read these; remove these lines with that change.
   'lib/obs/client.ts:ObsClient.bucketRegion': 'pending wiring',
   'lib/obs/client.ts:ObsClient.bucketStorageClass': 'pending wiring',
   'lib/obs/client.ts:ObsClient.close': 'whoever owns a client closes its connection pool; a Lambda container just ends',

@@ -32,6 +32,8 @@ export const OWN_ERROR_CODES = [
   'BUCKET_STORAGE_CLASS',
   'SOURCE_OBJECT_MISSING',
   'EXPORT_UNVERIFIED',
+  'IMAGE_KILLED',
+  'JOB_NOT_FOUND',
 ] as const;
 export type OwnErrorCode = (typeof OWN_ERROR_CODES)[number];
 
@@ -287,7 +289,11 @@ const OWN_HINTS: Record<OwnErrorCode, string> = {
     'IMS reads and writes only OBS buckets of the Standard storage class. Use a Standard bucket (for an import, a Standard object too) and send the request again.',
   SOURCE_OBJECT_MISSING: OBJECT_MISSING,
   EXPORT_UNVERIFIED:
-    'IMS reported the export done, but the file could not be confirmed in the bucket. Look for the object named in bucket_url; if it is missing or empty, export again.',
+    'The export may have run, but its file never showed up complete in the bucket in time (IMS\'s answer was lost, or OBS could not be read). Look for the object named in bucket_url; if it is missing or empty, delete any partial object and export again.',
+  IMAGE_KILLED:
+    'IMS made the image of this request but it ended killed or deleted, so the request was not sent again. Check the source file or ECS (the IMS console shows the image), delete the failed image, and send the request again.',
+  JOB_NOT_FOUND:
+    'IMS no longer knows the job of this request and nothing it made could be found. Look for the image (or, for an export, the object in the bucket) in the consoles; if there is none, send the request again.',
 };
 
 // An error whose code we do not know still gets the advice for where it came from.

@@ -20,8 +20,8 @@
 //   They leave `updated_at` alone: it dates the request's own progress, which the sweep's re-enqueue
 //   interval is measured from.
 import * as z from 'zod';
-import { hintFor } from '../ims/hints.js';
 import { checkBackoff, dueAt, nextCheckDelayMs } from './backoff.js';
+import { hintFor, type OwnErrorCode } from '../ims/hints.js';
 import { webhookEventId } from './ids.js';
 import type { RequestError, RequestStatus, StoredRequest } from './record.js';
 
@@ -51,6 +51,8 @@ export const lifecycleTimings = z.object({
   imsRetryDelaysSeconds: z.array(z.number().int().min(0).max(900)).min(1).default([10, 30, 60, 120, 300, 600, 900]),
   /** Submission POSTs after which an unavailable IMS or an unknown outcome fails the request. */
   maxSubmitAttempts: z.number().int().min(1).default(8),
+  /** Consecutive 404s on a job query after which IMS is taken to have forgotten the job (the evidence then decides). */
+  jobNotFoundLimit: z.number().int().min(1).default(3),
   /** Delays between webhook deliveries after each failed one; when spent, `webhook.status` is `failed`. */
   webhookRetryDelaysMs: z.array(z.number().int().min(0)).default(WEBHOOK_RETRY_DELAYS_MS),
 });
@@ -64,6 +66,17 @@ export type LifecycleSettings = z.infer<typeof lifecycleSettings>;
 
 export type ImsJobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
 
+/**
+ * What the service found when it looked for the result of a submission whose answer (or job) was
+ * lost: the export's target object complete in OBS, the image the request made (by name, origin and
+ * age), nothing, or no way to look (no OBS credentials, OBS or IMS not answering).
+ */
+export type Evidence =
+  | { found: 'object' }
+  | { found: 'image'; imageId: string; status: 'active' | 'making' | 'killed' }
+  | { found: 'nothing'; detail: string }
+  | { found: 'unknown'; reason: string };
+
 /** What happened to a request; `at` is when, and the only time `decide` knows. */
 export type LifecycleEvent = { at: Date } & (
   | { type: 'claim-submission' }
@@ -74,6 +87,12 @@ export type LifecycleEvent = { at: Date } & (
   | { type: 'ims-outcome-unknown'; message: string }
   /** A re-submission found the image the first, unanswered one created (imports and captures). */
   | { type: 'image-found'; imageId: string; jobId?: string | null; active: boolean }
+  /** The look before a re-submission found the image the first one made, killed or deleted: the request fails, never submits again. */
+  | { type: 'image-killed'; imageId: string; status: string }
+  /** A poller check of an export awaiting evidence (its submission's answer was lost): what OBS shows of its target object. */
+  | { type: 'evidence-checked'; evidence: Evidence }
+  /** IMS answered 404 to the query of the request's job; at the limit, `evidence` is what the look for its result found. */
+  | { type: 'job-not-found'; jobId: string; evidence?: Evidence }
   | {
       type: 'job-status';
       status: ImsJobStatus;
@@ -135,6 +154,12 @@ export function decide(record: StoredRequest, event: LifecycleEvent, settings: L
       return submitFailed(record, event, settings);
     case 'image-found':
       return imageFound(record, event, settings);
+    case 'image-killed':
+      return imageKilled(record, event, settings);
+    case 'evidence-checked':
+      return evidenceChecked(record, event, settings);
+    case 'job-not-found':
+      return jobNotFound(record, event, settings);
     case 'job-status':
       return jobStatus(record, event, settings);
     case 'deadline-passed':
@@ -188,10 +213,14 @@ function claimSubmission(record: StoredRequest, event: Event<'claim-submission'>
     if (claimHeld(record, event.at)) {
       return reject(record, 'duplicate', `another worker holds the submission until ${record.internal.lease_until}`);
     }
-    // The previous holder may have sent its POST before it vanished: look before submitting again.
+    // The previous holder may have sent its POST before it vanished: an export is never sent again
+    // (IMS takes no idempotency key; its object in OBS is the evidence), an import or capture looks first.
+    if (record.kind === 'export') return awaitEvidence(record, event.at, settings, record.attempts);
     return claim(record, event.at, settings, true);
   }
   if (record.status !== 'queued') return outOfStage(record, 'submitting', 'claim-submission');
+  // Written before the change that made a lost export answer await evidence: such a record may still be queued.
+  if (record.kind === 'export' && record.internal.submit_uncertain) return awaitEvidence(record, event.at, settings, record.attempts);
   return claim(record, event.at, settings, record.internal.submit_uncertain);
 }
 
@@ -240,10 +269,6 @@ function imsRefused(record: StoredRequest, event: Event<'ims-refused'>, settings
   const source = event.source ?? 'ims';
   // Nothing was submitted when our own rules refused the call (validation, pre-flight).
   const counted = source === 'validation' || source === 'precheck' ? record : { ...record, attempts: record.attempts + 1 };
-  // IMS refuses a second export onto the object the first, unanswered submission already wrote.
-  if (record.kind === 'export' && record.internal.submit_uncertain && event.code === 'IMG.0070') {
-    return complete(counted, event.at, settings, { status: 'succeeded', image_id: sourceImageId(record), progress: 100 });
-  }
   return complete(counted, event.at, settings, {
     status: 'failed',
     error: { code: event.code ?? (source === 'validation' ? 'VALIDATION' : 'IMS_REFUSED'), message: event.message, source },
@@ -264,6 +289,8 @@ function submitFailed(
     : event.code
       ? { code: event.code, message: event.message, source: 'ims' }
       : { code: 'IMS_UNAVAILABLE', message: event.message, source: 'internal' };
+  // A second export POST could start a second job: the target object in OBS will tell instead.
+  if (unknown && record.kind === 'export') return awaitEvidence(record, event.at, settings, attempts);
   if (attempts >= settings.maxSubmitAttempts) return complete(counted, event.at, settings, { status: 'failed', error });
   const delays = settings.imsRetryDelaysSeconds;
   const scheduled = delays[Math.min(attempts, delays.length) - 1] ?? 900;
@@ -307,6 +334,123 @@ function imageFound(record: StoredRequest, event: Event<'image-found'>, settings
   return accept(running);
 }
 
+function imageKilled(record: StoredRequest, event: Event<'image-killed'>, settings: LifecycleSettings): Decision {
+  if (record.kind === 'export') return reject(record, 'not-allowed', 'an export creates no image to find');
+  if (record.status !== 'submitting') return outOfStage(record, 'submitting', 'image-killed');
+  // The image proves a submission reached IMS; submitting again would make a second image.
+  const counted = { ...record, attempts: Math.max(record.attempts, 1), image_id: event.imageId };
+  return complete(counted, event.at, settings, {
+    status: 'failed',
+    error: ownError('IMAGE_KILLED', `the image ${event.imageId} an earlier submission of this request made is ${event.status}; it is not submitted again`, 'ims'),
+  });
+}
+
+// ---- evidence after a lost answer ----
+
+/**
+ * An export whose submission may have reached IMS without its answer: never POSTed again (a second
+ * job could start), it runs without a job id and `progress: null` until a check finds its object.
+ */
+function awaitEvidence(record: StoredRequest, at: Date, settings: LifecycleSettings, attempts: number): Accepted {
+  return accept({
+    ...record,
+    status: 'running',
+    ims_job_id: null,
+    progress: null,
+    attempts,
+    error: null,
+    last_error: null,
+    evidence: `awaiting the object ${targetOf(record)} in OBS: the answer to the export's submission was lost`,
+    submitted_at: record.submitted_at ?? at.toISOString(),
+    updated_at: at.toISOString(),
+    next_check_at: dueAt(at, settings.firstCheckDelayMs),
+    internal: { ...record.internal, lease_until: null, submit_uncertain: false },
+  });
+}
+
+/** Whether a running request has no job to ask about and waits for evidence of its result instead. */
+export function awaitingEvidence(record: StoredRequest): boolean {
+  return record.status === 'running' && record.kind === 'export' && record.ims_job_id === null;
+}
+
+function evidenceChecked(record: StoredRequest, event: Event<'evidence-checked'>, settings: LifecycleSettings): Decision {
+  if (record.status === 'succeeded' && event.evidence.found === 'object') return reject(record, 'duplicate', 'success already recorded');
+  if (record.status !== 'running') return outOfStage(record, 'running', 'evidence-checked');
+  if (!awaitingEvidence(record)) return reject(record, 'not-allowed', 'the request follows its IMS job, not evidence');
+  const { evidence } = event;
+  if (evidence.found === 'object') {
+    return complete({ ...record, evidence: `found the object ${targetOf(record)} in OBS` }, event.at, settings, {
+      status: 'succeeded',
+      image_id: sourceImageId(record),
+      progress: 100,
+    });
+  }
+  const note =
+    evidence.found === 'unknown'
+      ? `cannot confirm the object ${targetOf(record)}: ${evidence.reason}; the request fails at its deadline unless it can`
+      : `awaiting the object ${targetOf(record)} in OBS: ${evidence.found === 'nothing' ? evidence.detail : 'the answer to the submission was lost'}`;
+  return keepChecking({ ...record, evidence: note }, event.at, settings);
+}
+
+/** The next check of a running request by the job's age, never past the deadline, where it fails. */
+function keepChecking(record: StoredRequest, at: Date, settings: LifecycleSettings, progress?: number | null): Decision {
+  const deadline = deadlineOf(record, settings);
+  if (at.getTime() >= deadline) return timedOut(record, at, settings);
+  const startedAt = Date.parse(record.submitted_at ?? record.created_at);
+  const delay = nextCheckDelayMs(at.getTime() - startedAt, settings.checkBackoff);
+  return accept({
+    ...record,
+    progress: mergedProgress(record.progress, progress),
+    updated_at: at.toISOString(),
+    // Never sleep past the deadline: the check at the deadline fails the request.
+    next_check_at: new Date(Math.min(at.getTime() + delay, deadline)).toISOString(),
+    internal: { ...record.internal, lease_until: null },
+  });
+}
+
+/** Whether the next 404 on this record's job query reaches the limit, so the caller looks for evidence first. */
+export function jobNotFoundSettles(record: StoredRequest, settings: Pick<LifecycleTimings, 'jobNotFoundLimit'>): boolean {
+  return (record.internal.job_missing ?? 0) + 1 >= settings.jobNotFoundLimit;
+}
+
+/**
+ * IMS answered 404 for a job it gave us: a few in a row (a lagging replica) are waited out; at the
+ * limit the evidence decides, and without any the request fails: never a silent wait to the deadline.
+ */
+function jobNotFound(record: StoredRequest, event: Event<'job-not-found'>, settings: LifecycleSettings): Decision {
+  if (record.ims_job_id !== null && event.jobId !== record.ims_job_id) {
+    return reject(record, 'stale', `404 for job ${event.jobId}, but the request follows job ${record.ims_job_id}`);
+  }
+  if (record.status !== 'running') return outOfStage(record, 'running', 'job-not-found');
+  if (record.ims_job_id === null) return reject(record, 'stale', 'the request no longer follows a job');
+  const missing = (record.internal.job_missing ?? 0) + 1;
+  const counted: StoredRequest = { ...record, internal: { ...record.internal, job_missing: missing } };
+  if (missing < settings.jobNotFoundLimit) return keepChecking(counted, event.at, settings);
+  const gone = `IMS no longer knows job ${event.jobId} (${missing} queries answered 404)`;
+  const evidence = event.evidence;
+  if (evidence?.found === 'object') {
+    return complete({ ...counted, evidence: `found the object ${targetOf(record)} in OBS` }, event.at, settings, {
+      status: 'succeeded',
+      image_id: sourceImageId(record),
+      progress: 100,
+    });
+  }
+  if (evidence?.found === 'image' && record.kind !== 'export') {
+    const withImage: StoredRequest = { ...counted, image_id: evidence.imageId };
+    if (evidence.status === 'active') return complete(withImage, event.at, settings, { status: 'succeeded', progress: 100 });
+    if (evidence.status === 'killed') {
+      return complete(withImage, event.at, settings, {
+        status: 'failed',
+        error: ownError('IMAGE_KILLED', `${gone}; its image ${evidence.imageId} is killed`, 'ims'),
+      });
+    }
+    // Still being made: follow the image instead of the job.
+    return keepChecking({ ...withImage, ims_job_id: null, internal: { ...withImage.internal, job_missing: 0 } }, event.at, settings);
+  }
+  const why = evidence === undefined ? '' : evidence.found === 'unknown' ? `; its result could not be looked for: ${evidence.reason}` : `; ${evidence.found === 'nothing' ? evidence.detail : 'no result found'}`;
+  return complete(counted, event.at, settings, { status: 'failed', error: ownError('JOB_NOT_FOUND', `${gone}${why}`, 'ims') });
+}
+
 // ---- the running job ----
 
 function jobStatus(record: StoredRequest, event: Event<'job-status'>, settings: LifecycleSettings): Decision {
@@ -340,18 +484,8 @@ function jobStatus(record: StoredRequest, event: Event<'job-status'>, settings: 
     return complete(record, event.at, settings, { status: 'succeeded', image_id: imageId, progress: 100 });
   }
 
-  const deadline = deadlineOf(record, settings);
-  if (event.at.getTime() >= deadline) return timedOut(record, event.at, settings);
-  const startedAt = Date.parse(record.submitted_at ?? record.created_at);
-  const delay = nextCheckDelayMs(event.at.getTime() - startedAt, settings.checkBackoff);
-  return accept({
-    ...record,
-    progress: mergedProgress(record.progress, event.progress),
-    updated_at: event.at.toISOString(),
-    // Never sleep past the deadline: the check at the deadline fails the request.
-    next_check_at: new Date(Math.min(event.at.getTime() + delay, deadline)).toISOString(),
-    internal: { ...record.internal, lease_until: null },
-  });
+  const answered = record.internal.job_missing ? { ...record, internal: { ...record.internal, job_missing: 0 } } : record;
+  return keepChecking(answered, event.at, settings, event.progress);
 }
 
 /**
@@ -376,6 +510,10 @@ export function waitedPastDeadline(record: StoredRequest, now: Date, settings: P
 
 function timedOut(record: StoredRequest, at: Date, settings: LifecycleSettings): Decision {
   const hours = Math.round((settings.jobDeadlineMs / HOUR_MS) * 10) / 10;
+  if (awaitingEvidence(record)) {
+    const message = `the object ${targetOf(record)} did not appear complete in OBS within ${hours} h of the export's submission, whose answer was lost`;
+    return complete(record, at, settings, { status: 'failed', error: ownError('EXPORT_UNVERIFIED', message, 'timeout') });
+  }
   const message =
     record.status === 'running'
       ? `IMS job ${record.ims_job_id ?? '(unknown)'} did not finish within ${hours} h`
@@ -572,6 +710,17 @@ function mergedProgress(previous: number | null, reported: number | null | undef
   if (reported === null || reported === undefined || !Number.isFinite(reported)) return previous;
   const clamped = Math.min(100, Math.max(0, reported));
   return previous === null ? clamped : Math.max(previous, clamped);
+}
+
+/** One of our own errors (`complete` adds its hint). */
+function ownError(code: OwnErrorCode, message: string, source: RequestError['source']): RequestError {
+  return { code, message, source };
+}
+
+/** An export's target, `bucket:object`. */
+function targetOf(record: StoredRequest): string {
+  const url = record.params.bucket_url;
+  return typeof url === 'string' ? url : '(no bucket_url)';
 }
 
 /** An export's image is its source image. */

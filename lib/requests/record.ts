@@ -54,6 +54,13 @@ export const requestRecord = z.object({
   completed_at: isoTime.nullable(),
   next_check_at: isoTime.nullable(),
   webhook: webhookState,
+  evidence: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(
+      'after an answer from IMS was lost: the evidence the outcome waits for (an export\'s object in OBS), or why it cannot be looked for (no OBS credentials); absent or null otherwise',
+    ),
 }).meta({ id: 'RequestRecord', description: 'a request and where it stands' });
 export type RequestRecord = z.infer<typeof requestRecord>;
 
@@ -69,6 +76,8 @@ export const requestInternal = z.object({
   /** True once a submission's outcome was unknown (timed out): the next one must look before it leaps. */
   submit_uncertain: z.boolean(),
   webhook_event_id: z.string().nullable(),
+  /** Consecutive job queries IMS answered 404 (it no longer knows the job); reset by any answer about it. */
+  job_missing: z.number().int().min(0).optional(),
   webhook_next_at: z.string().nullable(),
   chat: z
     .object({ response_url: z.string().nullable(), response_uses: z.number().int(), expires_at: z.string().nullable() })

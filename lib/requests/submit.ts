@@ -5,7 +5,7 @@ import type { ImsAuth } from '../ims/settings.js';
 import { isImsError, type ImsError } from '../ims/errors.js';
 import type { ImsImage } from '../ims/schemas.js';
 import { imsCallOf } from './ims-call.js';
-import type { LifecycleEvent } from './lifecycle.js';
+import type { Evidence, LifecycleEvent } from './lifecycle.js';
 import { preflightExport } from './preflight.js';
 import type { StoredRequest } from './record.js';
 
@@ -27,7 +27,13 @@ export function expectedOrigin(record: StoredRequest): string | null {
   return null;
 }
 
-/** An image an earlier, unanswered submission of this request made, told apart from namesakes by its origin. */
+/** Which of our images decides: a live one over a killed one, then the newest. */
+const STATUS_RANK: Record<string, number> = { active: 0, queued: 1, saving: 1, killed: 2, deleted: 2 };
+
+/**
+ * An image an earlier, unanswered submission of this request made, told apart from namesakes by its
+ * origin and age, in any status: a killed one is evidence too (submitting again would make a second image).
+ */
 export async function findEarlierImage(ims: ImsClient, record: StoredRequest, auth: ImsAuth | null = null): Promise<ImsImage | null> {
   const origin = expectedOrigin(record);
   const name = record.params.name;
@@ -35,14 +41,16 @@ export async function findEarlierImage(ims: ImsClient, record: StoredRequest, au
   const notBefore = Date.parse(record.created_at) - ORIGIN_SKEW_MS;
   const images = await ims.findImages(imsTargetOf(record, auth), { name });
   const ours = images.filter(
-    (img) =>
-      img.name === name &&
-      img.__data_origin === origin &&
-      img.status !== 'deleted' &&
-      img.status !== 'killed' &&
-      (!img.created_at || Date.parse(img.created_at) >= notBefore),
+    (img) => img.name === name && img.__data_origin === origin && (!img.created_at || Date.parse(img.created_at) >= notBefore),
   );
-  return ours.sort((a, b) => Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? ''))[0] ?? null;
+  const rank = (img: ImsImage) => STATUS_RANK[img.status ?? ''] ?? 1;
+  return ours.sort((a, b) => rank(a) - rank(b) || Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? ''))[0] ?? null;
+}
+
+/** An image of ours as evidence: done, still being made, or failed for good. */
+export function imageEvidence(image: ImsImage): Extract<Evidence, { found: 'image' }> {
+  const status = image.status === 'active' ? 'active' : image.status === 'killed' || image.status === 'deleted' ? 'killed' : 'making';
+  return { found: 'image', imageId: image.id, status };
 }
 
 function errorEvent(error: ImsError, at: Date): LifecycleEvent {
@@ -81,7 +89,11 @@ export async function submitToIms(
   try {
     if (lookFirst) {
       const earlier = await findEarlierImage(ims, record, auth);
-      if (earlier) return { type: 'image-found', at: now(), imageId: earlier.id, active: earlier.status === 'active' };
+      if (earlier) {
+        const seen = imageEvidence(earlier);
+        if (seen.status === 'killed') return { type: 'image-killed', at: now(), imageId: earlier.id, status: earlier.status ?? 'killed' };
+        return { type: 'image-found', at: now(), imageId: earlier.id, active: seen.status === 'active' };
+      }
     }
     const call = imsCallOf(record.kind, record.params);
     if (call.op === 'export') {

@@ -7,12 +7,15 @@ import { logger } from '../log.js';
 import { enqueue } from './accept.js';
 import { carryOut, type EffectDeps } from './effects.js';
 import { pendingAnnouncements, waitedPastDeadline, type LifecycleEvent } from './lifecycle.js';
+import type { ObsEvidence } from './evidence.js';
 import { observeJob } from './observe.js';
 import type { StoredRequest } from './record.js';
 import { transition } from './transition.js';
 
 export interface SweepDeps extends EffectDeps {
   ims: ImsClient;
+  /** OBS, where an export awaiting evidence is looked for; null or absent: no OBS credentials. */
+  obs?: ObsEvidence | null;
   /** Records read per sweep, and handled at once. */
   batchSize: number;
   concurrency: number;
@@ -72,7 +75,7 @@ async function attend(record: StoredRequest, deps: SweepDeps): Promise<Action> {
     case 'running': {
       const tenant = deps.tenants.byId(record.tenant);
       const auth = tenant ? tenantImsAuth(tenant) : null;
-      const seen: LifecycleEvent = (await observeJob(deps.ims, record, deps.now, auth)) ?? { type: 'deadline-passed', at: deps.now() };
+      const seen: LifecycleEvent = (await observeJob(deps, record, auth)) ?? { type: 'deadline-passed', at: deps.now() };
       const next = await transition(deps.store, record, seen, deps.timings);
       if (next.ok) await carryOut(next.record, next.effects, deps);
       else if (seen.type !== 'deadline-passed') logger.info('job status not recorded', { requestId: record.id, reason: next.reason, detail: next.detail });

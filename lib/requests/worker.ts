@@ -159,10 +159,15 @@ async function advance(record: StoredRequest, deps: WorkerDeps): Promise<Message
     return 'done';
   }
   const submit = claimed.effects.find((e) => e.type === 'submit-to-ims');
+  // An export whose earlier submission may have reached IMS is never sent again: it awaits evidence.
+  if (submit?.type !== 'submit-to-ims') {
+    await carryOut(claimed.record, claimed.effects, deps);
+    return 'done';
+  }
   // The tenant's own IMS credentials, when it has them, for every call of its request.
   const tenant = deps.tenants.byId(record.tenant);
   const auth = tenant ? tenantImsAuth(tenant) : null;
-  const event = await submitToIms(deps.ims, claimed.record, submit?.type === 'submit-to-ims' && submit.lookFirst, deps.now, auth);
+  const event = await submitToIms(deps.ims, claimed.record, submit.lookFirst, deps.now, auth);
   const outcome = await transition(deps.store, claimed.record, event, deps.timings);
   if (!outcome.ok) {
     logger.warn('IMS answer not recorded', { requestId: record.id, event: event.type, reason: outcome.reason, detail: outcome.detail });

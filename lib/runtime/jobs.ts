@@ -5,7 +5,9 @@ import { dynamoDocumentClient, sqsClient } from '../aws.js';
 import { createChatNotifier } from '../chatops/notify.js';
 import { loadConfig, type Config } from '../config.js';
 import { createImsClient } from '../ims/client.js';
+import { createObsClient } from '../obs/client.js';
 import { createIntakeQueue } from '../queue/intake.js';
+import type { ObsEvidence } from '../requests/evidence.js';
 import type { EffectDeps } from '../requests/effects.js';
 import type { PollerDeps } from '../requests/sweep.js';
 import type { WorkerDeps } from '../requests/worker.js';
@@ -16,7 +18,14 @@ import { tenantDirectory } from '../tenants.js';
 import { createGuardedAgent } from '../webhooks/guard.js';
 import { builtFromSettings } from './once.js';
 
-function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof createImsClient> } {
+/** OBS for the evidence of exports: with the service's AK/SK (the tenant's own once tenants carry them), or none. */
+function buildObsEvidence(cfg: Config): ObsEvidence | null {
+  const key = cfg.obs.key;
+  if (!key) return null;
+  return { client: createObsClient(cfg.obs.settings), keyFor: () => key };
+}
+
+function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof createImsClient>; obs: ObsEvidence | null } {
   const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
   const now = () => new Date();
   // Loopback only for local development; https only in the cloud. Webhooks and chat posts share it.
@@ -38,6 +47,7 @@ function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof cre
         ? createImsSlots({ client: db, tableName: cfg.tableName, maxInFlight: cfg.imsProjectMaxInFlight, leaseMs: 3 * cfg.timings.checkBackoff.maxMs + 60_000, waitSeconds: 10 })
         : null,
     ims: createImsClient(cfg.ims),
+    obs: buildObsEvidence(cfg),
   };
 }
 

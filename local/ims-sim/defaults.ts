@@ -42,9 +42,15 @@ export const SIM_DEFAULTS = {
   },
 } as const;
 
-/** The settings of lib/config.ts for an IMS client of the simulator at `url` (password tokens). */
+/**
+ * The settings of lib/config.ts for an IMS client of the simulator at `url` (password tokens), and
+ * OBS on the same origin read with the simulator's AK/SK (the evidence of exports).
+ */
 export function simulatorClientSettings(url: string): Record<string, string> {
   return {
+    OBS_ENDPOINT: url,
+    OBS_AK: SIM_DEFAULTS.ak,
+    OBS_SK: SIM_DEFAULTS.sk,
     IMS_ENDPOINT: url,
     IAM_ENDPOINT: url,
     IMS_REGION: SIM_DEFAULTS.region,

@@ -12,6 +12,7 @@ import { sqsClient } from '../../lib/aws.js';
 import { parseConfig, type Config } from '../../lib/config.js';
 import { isPagePath } from '../../lib/page/serve.js';
 import { createImsClient } from '../../lib/ims/client.js';
+import { createObsClient } from '../../lib/obs/client.js';
 import type { RequestRecord } from '../../lib/requests/record.js';
 import { sweepOnce, type PollerDeps, type SweepReport } from '../../lib/requests/sweep.js';
 import type { WorkerDeps } from '../../lib/requests/worker.js';
@@ -127,8 +128,17 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     : fast;
   const adjust = options.adjust ?? (<T,>(d: T) => d);
   const clock = options.now;
+  const obsKey = cfg.obs.key;
   // The IMS client keeps its own clock (token expiry, AK/SK dates): the same one as everything else.
-  const clocked = () => (clock ? { now: clock, ims: createImsClient(cfg.ims, { now: () => clock().getTime() }) } : {});
+  const clocked = () =>
+    clock
+      ? {
+          now: clock,
+          ims: createImsClient(cfg.ims, { now: () => clock().getTime() }),
+          // OBS signatures are dated too: the simulator checks them against the same clock.
+          obs: obsKey ? { client: createObsClient(cfg.obs.settings, clock), keyFor: () => obsKey } : null,
+        }
+      : {};
   const worker = adjust({ ...buildWorkerDeps(cfg), timings, ...clocked() }, 'worker', cfg);
   const poller = adjust({ ...buildPollerDeps(cfg), timings, ...clocked() }, 'poller', cfg);
   const apiDeps = (options.adjustApi ?? ((d: ApiDeps) => d))({ ...buildApiDeps(cfg), ...(clock ? { now: clock } : {}) }, cfg);
@@ -198,6 +208,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       await receiver.close();
       await worker.ims.close();
       await poller.ims.close();
+      await (worker as { obs?: { client: { close(): Promise<void> } } | null }).obs?.client.close();
+      await poller.obs?.client.close();
       await sim.close();
       await services.stop();
     },

@@ -141,6 +141,22 @@ async function expectOnlyImage(name: string, done: RequestRecord): Promise<void>
   expect((await imagesNamed(name)).map((i) => i.id)).toEqual([done.image_id]);
 }
 
+/** The HEADs of an export's target object in the simulated OBS. */
+function objectHeads(bucketUrl: string) {
+  const [bucket, ...key] = bucketUrl.split(':');
+  return p.sim.calls().filter((c) => c.service === 'obs' && c.method === 'HEAD' && c.path === `/${bucket}/${key.join(':')}`);
+}
+
+/** Waits until IMS shows the one image of this name killed. */
+async function imageKilled(name: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const images = await imagesNamed(name);
+    if (images.length === 1 && images[0]?.status === 'killed') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the image ${name} was never killed`);
+}
+
 /** The lookups by name a re-submission makes before it submits again. */
 function lookupsOf(name: string) {
   return p.sim.calls().filter((c) => c.method === 'GET' && c.path === '/v2/cloudimages' && c.query.name === name);
@@ -233,16 +249,93 @@ describe('a submission whose answer never comes', () => {
     expectOneWebhook(done, 'image.capture.succeeded');
   });
 
-  it('re-submits an unanswered export and takes IMG.0070 as the first one having got through', async () => {
+  it('never re-submits an unanswered export: it succeeds once its object is complete in OBS', async () => {
     p.sim.addFault({ match: 'POST /v1/cloudimages/*/file', delay_ms: STALL_MS, times: 1 });
     const bucketUrl = 'ims-exports:faults/lost-answer.qcow2';
     const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: bucketUrl, file_format: 'qcow2' });
     const done = await withImpatientWorker(() => finished(id));
-    // Succeeded on the second submission's refusal: two submissions, and no job id of its own.
-    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, error: null, ims_job_id: null, image_id: EXPORTABLE, progress: 100 });
-    expect(requeues.get(id)).toEqual([RETRY_DELAYS[0]]);
-    expect(exportPosts(EXPORTABLE, bucketUrl)).toHaveLength(2);
+    // One submission, no job id of its own: the object IMS wrote is the evidence.
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1, error: null, ims_job_id: null, image_id: EXPORTABLE, progress: 100 });
+    expect(done.evidence).toContain('found the object');
+    expect(requeues.get(id)).toBeUndefined();
+    expect(exportPosts(EXPORTABLE, bucketUrl)).toHaveLength(1);
+    expect(objectHeads(bucketUrl).length).toBeGreaterThanOrEqual(1);
     expectOneWebhook(done, 'image.export.succeeded');
+  });
+
+  it.each([
+    ['answered 500 after IMS acted', { match: 'POST /v2/cloudimages/action', status: 500, acted: true, times: 1 }, false],
+    ['stalled past the client\'s timeout', { match: 'POST /v2/cloudimages/action', delay_ms: STALL_MS, times: 1 }, true],
+  ] as const)('fails an import %s whose image IMS then killed, without a second POST or image', async (_name, fault, stall) => {
+    p.sim.addFault(fault);
+    const name = `faults-killed-${stall ? 'stall' : '500'}`;
+    const id = await submit('/v1/imports', { name, image_url: `ims-images:sim-fail-${name}.qcow2`, min_disk: 40 });
+    const first = stall ? await withImpatientWorker(() => p.runWorker()) : await p.runWorker();
+    expect(first).toEqual({ received: 1, failed: 0 });
+    expect((await p.record(id)).status).toBe('queued');
+    // The first image's job ends (killed) before the retry looks.
+    await imageKilled(name);
+    const done = await finished(id);
+    expect(done).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'IMAGE_KILLED', source: 'ims' } });
+    expect(done.error?.hint).toBeTruthy();
+    expect(creationPosts(name)).toHaveLength(1);
+    expect((await imagesNamed(name)).map((i) => [i.id, i.status])).toEqual([[done.image_id, 'killed']]);
+    expectOneWebhook(done, 'image.import.failed');
+  });
+});
+
+describe('an export answered 500 after IMS acted, whose job then fails', () => {
+  it('is never taken for a success: one POST, and the request keeps waiting for an object that never comes', async () => {
+    p.sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 500, acted: true, times: 1 });
+    const bucketUrl = 'ims-exports:sim-fail-faults/acted-500.qcow2';
+    const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: bucketUrl, file_format: 'qcow2' });
+    expect(await p.runWorker()).toEqual({ received: 1, failed: 0 });
+    const awaiting = await p.record(id);
+    expect(awaiting).toMatchObject({ status: 'running', ims_job_id: null, progress: null, attempts: 1 });
+    expect(awaiting.evidence).toContain(`awaiting the object ${bucketUrl}`);
+    // IMS's job fails (IMG.0069) within 400 ms; the checks after it find no object.
+    await p.settle(async () => objectHeads(bucketUrl).length >= 4, { rounds: 60 });
+    const still = await p.record(id);
+    expect(still).toMatchObject({ status: 'running', progress: null, error: null });
+    expect(exportPosts(EXPORTABLE, bucketUrl)).toHaveLength(1);
+    expect(p.receiver.deliveries.filter((d) => d.data.id === id)).toEqual([]);
+  });
+});
+
+describe('a job IMS no longer knows', () => {
+  /** Each check asks the progress call, then the status call: two queries answered 404 per check. */
+  const jobQueries = (jobId: string) => p.sim.calls().filter((c) => c.method === 'GET' && c.path.endsWith(`/${jobId}`));
+
+  it('fails an export whose job IMS forgot before it wrote the object, after a bounded number of checks', async () => {
+    const bucketUrl = 'ims-exports:faults/forgotten.qcow2';
+    const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: bucketUrl, file_format: 'qcow2' });
+    expect(await p.runWorker()).toEqual({ received: 1, failed: 0 });
+    const running = await p.record(id);
+    expect(p.sim.forgetJob(running.ims_job_id as string)).toBe(true);
+    const done = await finished(id);
+    expect(done).toMatchObject({ status: 'failed', error: { code: 'JOB_NOT_FOUND', source: 'ims' }, ims_job_id: running.ims_job_id });
+    expect(done.error?.message).toContain('the object is not there');
+    expect(done.error?.hint).toBeTruthy();
+    expect(jobQueries(running.ims_job_id as string)).toHaveLength(2 * p.poller.timings.jobNotFoundLimit);
+    expect(exportPosts(EXPORTABLE, bucketUrl)).toHaveLength(1);
+    expectOneWebhook(done, 'image.export.failed');
+  });
+
+  it.each([
+    ['import', '/v1/imports', { name: 'faults-forgotten-import', image_url: 'ims-images:faults/forgotten.qcow2', min_disk: 40 }],
+    ['export', '/v1/exports', { image_id: EXPORTABLE, bucket_url: 'ims-exports:faults/forgotten-done.qcow2', file_format: 'qcow2' }],
+  ] as const)('succeeds an %s whose job IMS forgot after finishing it, on the evidence of what it made', async (kind, path, body) => {
+    const id = await submit(path, body);
+    expect(await p.runWorker()).toEqual({ received: 1, failed: 0 });
+    const running = await p.record(id);
+    // The job finishes (400 ms), then IMS forgets it before our first check.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(p.sim.forgetJob(running.ims_job_id as string)).toBe(true);
+    const done = await finished(id);
+    expect(done).toMatchObject({ status: 'succeeded', error: null });
+    expect(jobQueries(running.ims_job_id as string)).toHaveLength(2 * p.poller.timings.jobNotFoundLimit);
+    if (kind === 'import') await expectOnlyImage((body as { name: string }).name, done);
+    expectOneWebhook(done, `image.${kind}.succeeded`);
   });
 });
 
@@ -258,14 +351,13 @@ describe('a submission answered 502 or 504 after IMS acted on it', () => {
     expectOneWebhook(done, 'image.import.succeeded');
   });
 
-  it('takes the IMG.0070 of a re-submitted export answered 502 as the first one having got through', async () => {
+  it('awaits the object of an export whose gateway answered 502 after IMS acted, instead of submitting again', async () => {
     p.sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 502, acted: true, times: 1 });
     const bucketUrl = 'ims-exports:faults/acted-502.qcow2';
     const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: bucketUrl, file_format: 'qcow2' });
     const done = await finished(id);
-    // Without the look-first rule this export would end failed with IMS's IMG.0070.
-    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, error: null, ims_job_id: null });
-    expect(exportPosts(EXPORTABLE, bucketUrl)).toHaveLength(2);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1, error: null, ims_job_id: null, progress: 100 });
+    expect(exportPosts(EXPORTABLE, bucketUrl)).toHaveLength(1);
     expectOneWebhook(done, 'image.export.succeeded');
   });
 });

@@ -80,7 +80,7 @@ function vanishing(ims: ImsClient): ImsClient {
  * A pipeline on production timings whose clock starts `startsBeforeMs` before the real time, so
  * that the webhooks signed at the end carry a timestamp the receiver's verifier accepts (±5 min).
  */
-async function start(startsBeforeMs: number, jobMs: number, options: Pick<PipelineOptions, 'adjustApi'> = {}): Promise<Pipeline> {
+async function start(startsBeforeMs: number, jobMs: number, options: Pick<PipelineOptions, 'adjustApi' | 'settings'> = {}): Promise<Pipeline> {
   fake = Date.now() - startsBeforeMs;
   p = await startPipeline({
     timings: 'production',
@@ -110,8 +110,8 @@ async function sweepAt(ms: number): Promise<SweepReport> {
 }
 
 /** Moves the clock to each next check and sweeps, until the request is terminal and its webhook settled. */
-async function driveToEnd(id: string): Promise<RequestRecord> {
-  for (let sweeps = 0; sweeps < 50; sweeps++) {
+async function driveToEnd(id: string, maxSweeps = 50): Promise<RequestRecord> {
+  for (let sweeps = 0; sweeps < maxSweeps; sweeps++) {
     const record = await stored(id);
     if (terminal(record) && record.webhook.status !== 'pending') return pipe().record(id);
     expect(record.next_check_at).not.toBeNull();
@@ -270,7 +270,7 @@ describe('a worker that vanished holding its claim, its message lost', () => {
     expectOneWebhook(done, `image.${kind}.succeeded`);
   });
 
-  it('re-submits an export whose POST got through before the worker vanished, and takes IMG.0070 as its success', async () => {
+  it('never re-submits an export whose POST got through before the worker vanished: its object in OBS decides', async () => {
     await start(6 * MINUTE, 2 * MINUTE);
     const bucketUrl = 'ims-exports:recovery/vanished-export.qcow2';
     const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: bucketUrl, file_format: 'qcow2' });
@@ -281,11 +281,46 @@ describe('a worker that vanished holding its claim, its message lost', () => {
 
     expect(await sweepAt(at(stuck.internal.lease_until))).toMatchObject({ taken: 1, requeued: 1 });
     expect(await pipe().runWorker()).toEqual({ received: 1, failed: 0 });
-    // An export leaves no image to look up: it is submitted again, and IMS says the file exists.
-    expect(exportPosts(bucketUrl)).toHaveLength(2);
+    // The re-claim awaits evidence: no second POST, no job id, no progress to show.
+    expect(exportPosts(bucketUrl)).toHaveLength(1);
+    expect(await stored(id)).toMatchObject({ status: 'running', ims_job_id: null, progress: null });
     const done = await driveToEnd(id);
     expect(done).toMatchObject({ status: 'succeeded', error: null, image_id: EXPORTABLE, progress: 100, ims_job_id: null });
+    expect(exportPosts(bucketUrl)).toHaveLength(1);
     expectOneWebhook(done, 'image.export.succeeded');
+  });
+});
+
+describe('an export whose submission answer was lost, and no object ever appears', () => {
+  it.each([
+    ['its job failed after the 500 (IMG.0069)', 'ims-exports:sim-fail-recovery/acted-500.qcow2', { IMS_JOB_DEADLINE_HOURS: '1' }],
+    ['no OBS credentials to look with', 'ims-exports:recovery/no-credentials.qcow2', { IMS_JOB_DEADLINE_HOURS: '1', OBS_AK: '', OBS_SK: '' }],
+  ] as [string, string, Record<string, string>][])('fails with EXPORT_UNVERIFIED at the deadline, never succeeded, after one POST: %s', async (_name, bucketUrl, settings) => {
+    // A one-hour deadline (the shortest setting) keeps the drive short; the rules are those of 24 h.
+    await start(HOUR + MINUTE, 2 * MINUTE, { settings });
+    pipe().sim.addFault({ match: 'POST /v1/cloudimages/*/file', status: 500, acted: true, times: 1 });
+    const id = await submit('/v1/exports', { image_id: EXPORTABLE, bucket_url: bucketUrl, file_format: 'qcow2' });
+    const submittedAt = fake;
+    expect(await pipe().runWorker()).toEqual({ received: 1, failed: 0 });
+    const awaiting = await stored(id);
+    expect(awaiting).toMatchObject({ status: 'running', ims_job_id: null, progress: null, attempts: 1 });
+    // A check after the job ended (its object never written, or not readable) keeps the request running.
+    await sweepAt(fake + 5 * MINUTE);
+    const checked = await stored(id);
+    expect(checked).toMatchObject({ status: 'running', progress: null });
+    if (settings.OBS_AK === '') expect(checked.evidence).toContain('no OBS credentials');
+    else expect(checked.evidence).toContain('not there');
+    const done = await driveToEnd(id, 1_000);
+    expect(done).toMatchObject({ status: 'failed', ims_job_id: null, error: { code: 'EXPORT_UNVERIFIED', source: 'timeout' } });
+    expect(done.error?.hint).toBeTruthy();
+    expect(at(done.completed_at) - submittedAt).toBeGreaterThanOrEqual(HOUR);
+    expect(exportPosts(bucketUrl)).toHaveLength(1);
+    const heads = pipe().sim.calls().filter((c) => c.service === 'obs' && c.method === 'HEAD').length;
+    // Checked by the usual backoff (up to 5 minutes apart), not every sweep.
+    expect(heads).toBeLessThanOrEqual(settings.OBS_AK === '' ? 0 : 25);
+    if (settings.OBS_AK !== '') expect(heads).toBeGreaterThan(5);
+    expectOneWebhook(done, 'image.export.failed');
+    console.info(`evidence: an export awaiting its object for 1 h made ${heads} OBS HEADs`);
   });
 });
 

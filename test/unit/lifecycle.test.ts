@@ -8,6 +8,7 @@ import {
   waitedPastDeadline,
   type Decision,
   type Effect,
+  type Evidence,
   type LifecycleEvent,
   type LifecycleSettings,
   type RejectReason,
@@ -117,6 +118,30 @@ const TABLE: Row[] = [
     kind: 'export',
     event: { type: 'image-found', imageId: 'img-9', active: false, at: LATER },
     expect: { queued: 'not-allowed', submitting: 'not-allowed', running: 'not-allowed', succeeded: 'not-allowed', failed: 'not-allowed', cancelled: 'not-allowed' },
+  },
+  { name: 'image-killed', event: { type: 'image-killed', imageId: 'img-9', status: 'killed', at: LATER }, expect: NOT_BEFORE_SUBMITTING },
+  {
+    name: 'image-killed on an export',
+    kind: 'export',
+    event: { type: 'image-killed', imageId: 'img-9', status: 'killed', at: LATER },
+    expect: { queued: 'not-allowed', submitting: 'not-allowed', running: 'not-allowed', succeeded: 'not-allowed', failed: 'not-allowed', cancelled: 'not-allowed' },
+  },
+  {
+    // A running export follows its job here, so only an export awaiting evidence takes it (tested below).
+    name: 'evidence-checked (object found)',
+    kind: 'export',
+    event: { type: 'evidence-checked', evidence: { found: 'object' }, at: at(20 * MINUTE) },
+    expect: { ...ONLY_RUNNING, running: 'not-allowed', succeeded: 'duplicate' },
+  },
+  {
+    name: 'job-not-found',
+    event: { type: 'job-not-found', jobId: 'job-1', at: at(20 * MINUTE) },
+    expect: ONLY_RUNNING,
+  },
+  {
+    name: 'job-not-found of another job',
+    event: { type: 'job-not-found', jobId: 'job-7', at: at(20 * MINUTE) },
+    expect: { queued: 'not-allowed', submitting: 'not-allowed', running: 'stale', succeeded: 'stale', failed: 'stale', cancelled: 'stale' },
   },
   { name: 'job-status RUNNING', event: { type: 'job-status', status: 'RUNNING', progress: 30, at: at(20 * MINUTE) }, expect: ONLY_RUNNING },
   { name: 'job-status INIT', event: { type: 'job-status', status: 'INIT', at: at(20 * MINUTE) }, expect: ONLY_RUNNING },
@@ -309,12 +334,53 @@ describe('submission', () => {
     expect(record.error).toEqual({ code: 'IMS_OUTCOME_UNKNOWN', message: 'no answer', source: 'internal', hint: hintFor('IMS_OUTCOME_UNKNOWN', 'internal') });
   });
 
-  it('takes IMG.0070 on a re-submitted export as the success of the first submission', () => {
-    const uncertain = step(inStatus('submitting', 'export'), { type: 'ims-outcome-unknown', message: 'lost', at: LATER }).record;
-    const claimed = step(uncertain, { type: 'claim-submission', at: at(2 * MINUTE) }).record;
-    const { record, effects } = step(claimed, { type: 'ims-refused', code: 'IMG.0070', message: 'file exists', at: at(3 * MINUTE) });
-    expect(record).toMatchObject({ status: 'succeeded', image_id: SOURCE_IMAGE, progress: 100, error: null, attempts: 2 });
+  it('never re-submits an export whose answer was lost: it runs without a job, awaiting its object as evidence', () => {
+    const { record, effects } = step(inStatus('submitting', 'export'), { type: 'ims-outcome-unknown', message: 'lost', at: LATER });
+    expect(record).toMatchObject({ status: 'running', ims_job_id: null, progress: null, attempts: 1, error: null, submitted_at: iso(MINUTE) });
+    expect(record.evidence).toContain('awaiting the object ims-image:centos7.qcow2');
+    expect(record.next_check_at).toBe(iso(MINUTE + settings.firstCheckDelayMs));
+    expect(effects).toEqual([]);
+    expect(() => requestRecord.parse(record)).not.toThrow();
+  });
+
+  it('succeeds an export awaiting evidence only once its object is found, and keeps checking by backoff until then', () => {
+    const awaiting = step(inStatus('submitting', 'export'), { type: 'ims-outcome-unknown', message: 'lost', at: LATER }).record;
+    const notYet = step(awaiting, { type: 'evidence-checked', evidence: { found: 'nothing', detail: 'the object is not there (yet)' }, at: at(2 * MINUTE) });
+    expect(notYet.record).toMatchObject({ status: 'running', progress: null, ims_job_id: null });
+    expect(notYet.record.next_check_at).not.toBeNull();
+    expect(Date.parse(notYet.record.next_check_at ?? '')).toBeGreaterThan(at(2 * MINUTE).getTime());
+    const { record, effects } = step(notYet.record, { type: 'evidence-checked', evidence: { found: 'object' }, at: at(3 * MINUTE) });
+    expect(record).toMatchObject({ status: 'succeeded', image_id: SOURCE_IMAGE, progress: 100, error: null, ims_job_id: null });
     expect(effects).toEqual([{ type: 'send-webhook', eventId: webhookEventId(record.id, 'succeeded') }]);
+  });
+
+  it('says on the record when the object cannot be looked for, and fails the export at its deadline, never succeeded', () => {
+    const awaiting = step(inStatus('submitting', 'export'), { type: 'ims-outcome-unknown', message: 'lost', at: LATER }).record;
+    const blind = step(awaiting, { type: 'evidence-checked', evidence: { found: 'unknown', reason: 'no OBS credentials' }, at: at(2 * MINUTE) }).record;
+    expect(blind).toMatchObject({ status: 'running', progress: null });
+    expect(blind.evidence).toContain('no OBS credentials');
+    const { record } = step(blind, { type: 'evidence-checked', evidence: { found: 'unknown', reason: 'no OBS credentials' }, at: at(25 * HOUR) });
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'EXPORT_UNVERIFIED', source: 'timeout' } });
+    expect(record.error?.hint).toMatch(/bucket_url/);
+    const viaDeadline = step(blind, { type: 'deadline-passed', at: at(25 * HOUR) }).record;
+    expect(viaDeadline.error).toMatchObject({ code: 'EXPORT_UNVERIFIED', source: 'timeout' });
+  });
+
+  it('awaits evidence for an export whose worker vanished holding the claim, instead of posting again', () => {
+    const submitting = inStatus('submitting', 'export');
+    const lapsed = Date.parse(submitting.internal.lease_until ?? '');
+    const { record, effects } = step(submitting, { type: 'claim-submission', at: new Date(lapsed) });
+    expect(record).toMatchObject({ status: 'running', ims_job_id: null, progress: null });
+    expect(effects).toEqual([]);
+  });
+
+  it('fails an import whose earlier submission made an image that is now killed, never submitting again', () => {
+    const uncertain = step(inStatus('submitting'), { type: 'ims-outcome-unknown', message: 'lost', at: LATER }).record;
+    const claimed = step(uncertain, { type: 'claim-submission', at: at(2 * MINUTE) }).record;
+    const { record, effects } = step(claimed, { type: 'image-killed', imageId: 'img-5', status: 'killed', at: at(3 * MINUTE) });
+    expect(record).toMatchObject({ status: 'failed', image_id: 'img-5', attempts: 1, error: { code: 'IMAGE_KILLED', source: 'ims' } });
+    expect(record.error?.hint).toBeTruthy();
+    expect(effects).toEqual([{ type: 'send-webhook', eventId: webhookEventId(record.id, 'failed') }]);
   });
 
   it('takes IMG.0070 on a first export as the refusal it is', () => {
@@ -423,6 +489,51 @@ describe('the running job', () => {
   it('ignores the status of a job other than the one the request follows', () => {
     expect(rejection(decide(running, { type: 'job-status', status: 'SUCCESS', jobId: 'job-0', imageId: 'x', at: at(HOUR) }, settings))).toBe('stale');
     expect(step(running, { type: 'job-status', status: 'RUNNING', jobId: 'job-1', at: at(HOUR) }).record.status).toBe('running');
+  });
+});
+
+describe('a job IMS no longer knows', () => {
+  const miss = (record: StoredRequest, ms: number, evidence?: Evidence) =>
+    step(record, { type: 'job-not-found', jobId: 'job-1', at: at(ms), ...(evidence ? { evidence } : {}) }).record;
+
+  it('waits out fewer 404s than the limit by backoff, and an answer in between starts the count again', () => {
+    const first = miss(inStatus('running'), 20 * MINUTE);
+    expect(first).toMatchObject({ status: 'running', ims_job_id: 'job-1' });
+    expect(first.internal.job_missing).toBe(1);
+    const answered = step(first, { type: 'job-status', status: 'RUNNING', jobId: 'job-1', at: at(21 * MINUTE) }).record;
+    expect(answered.internal.job_missing).toBe(0);
+    const second = miss(miss(answered, 22 * MINUTE), 23 * MINUTE);
+    expect(second).toMatchObject({ status: 'running' });
+    expect(second.internal.job_missing).toBe(settings.jobNotFoundLimit - 1);
+  });
+
+  it('fails with JOB_NOT_FOUND at the limit when nothing the job made is found', () => {
+    let record = inStatus('running');
+    for (let i = 1; i < settings.jobNotFoundLimit; i++) record = miss(record, (20 + i) * MINUTE);
+    const done = miss(record, 30 * MINUTE, { found: 'nothing', detail: 'no image of the request\'s name and origin exists' });
+    expect(done).toMatchObject({ status: 'failed', error: { code: 'JOB_NOT_FOUND', source: 'ims' } });
+    expect(done.error?.message).toContain('job-1');
+    expect(done.error?.hint).toBeTruthy();
+  });
+
+  it.each([
+    ['an active image: succeeded', { found: 'image', imageId: 'img-7', status: 'active' } as const, 'succeeded', null],
+    ['a killed image: failed', { found: 'image', imageId: 'img-7', status: 'killed' } as const, 'failed', 'IMAGE_KILLED'],
+    ['an image still being made: follows the image', { found: 'image', imageId: 'img-7', status: 'making' } as const, 'running', null],
+  ])('settles at the limit on %s', (_name, evidence, status, code) => {
+    let record = inStatus('running');
+    for (let i = 1; i < settings.jobNotFoundLimit; i++) record = miss(record, (20 + i) * MINUTE);
+    const done = miss(record, 30 * MINUTE, evidence);
+    expect(done).toMatchObject({ status, image_id: 'img-7' });
+    if (code) expect(done.error?.code).toBe(code);
+    if (status === 'running') expect(done).toMatchObject({ ims_job_id: null, progress: null });
+  });
+
+  it('succeeds an export at the limit only on its object in OBS; without it, or without OBS credentials, it fails', () => {
+    let record = inStatus('running', 'export');
+    for (let i = 1; i < settings.jobNotFoundLimit; i++) record = miss(record, (20 + i) * MINUTE);
+    expect(miss(record, 30 * MINUTE, { found: 'object' })).toMatchObject({ status: 'succeeded', image_id: SOURCE_IMAGE });
+    expect(miss(record, 30 * MINUTE, { found: 'unknown', reason: 'no OBS credentials' })).toMatchObject({ status: 'failed', error: { code: 'JOB_NOT_FOUND' } });
   });
 });
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../lib/chatops/commands.js';
 import { canonicalHash } from '../../lib/requests/ids.js';
-import { decide, lifecycleTimings, type LifecycleEvent, type LifecycleSettings } from '../../lib/requests/lifecycle.js';
+import { decide, lifecycleTimings, type Evidence, type LifecycleEvent, type LifecycleSettings } from '../../lib/requests/lifecycle.js';
 import { requestRecord, type RequestStatus, type StoredRequest } from '../../lib/requests/record.js';
 import { listCursor, listStartKey, requestPk, tenantPk } from '../../lib/store/table.js';
 import { storedRequestFixture } from '../helpers/records.js';
@@ -18,6 +18,12 @@ const IMAGE = '1b9c7e5a-44f2-4a41-9d0e-0b6a2b1f6c11';
 type Untimed = LifecycleEvent extends infer E ? (E extends LifecycleEvent ? Omit<E, 'at'> : never) : never;
 
 const jobIds = fc.constantFrom('job-1', 'job-2');
+const evidence: fc.Arbitrary<Evidence> = fc.oneof(
+  fc.constant({ found: 'object' as const }),
+  fc.record({ imageId: fc.constantFrom('img-1', 'img-2'), status: fc.constantFrom('active' as const, 'making' as const, 'killed' as const) }).map((e) => ({ found: 'image' as const, ...e })),
+  fc.constant({ found: 'nothing' as const, detail: 'not there' }),
+  fc.constant({ found: 'unknown' as const, reason: 'no OBS credentials' }),
+);
 const event: fc.Arbitrary<Untimed> = fc.oneof(
   fc.constant({ type: 'claim-submission' as const }),
   jobIds.map((jobId) => ({ type: 'ims-accepted' as const, jobId })),
@@ -33,6 +39,9 @@ const event: fc.Arbitrary<Untimed> = fc.oneof(
       imageId: fc.option(fc.constantFrom('img-1', 'img-2')),
     })
     .map((e) => ({ type: 'job-status' as const, ...e })),
+  fc.record({ imageId: fc.constantFrom('img-1', 'img-2'), status: fc.constantFrom('killed', 'deleted') }).map((e) => ({ type: 'image-killed' as const, ...e })),
+  evidence.map((e) => ({ type: 'evidence-checked' as const, evidence: e })),
+  fc.record({ jobId: jobIds, evidence: fc.option(evidence, { nil: undefined }) }).map(({ jobId, evidence: e }) => ({ type: 'job-not-found' as const, jobId, ...(e ? { evidence: e } : {}) })),
   fc.constant({ type: 'deadline-passed' as const }),
   fc.boolean().map((ok) => ({ type: 'webhook-result' as const, ok })),
   fc.constant({ type: 'cancel' as const }),
@@ -112,6 +121,34 @@ describe('decide, on any sequence of events', () => {
             expect(decision.effects.some((x) => x.type === 'send-webhook')).toBe(false);
           }
           expect(() => requestRecord.parse(next)).not.toThrow();
+        });
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('succeeds only on evidence of the result, and never posts an export again once its answer may have been lost', () => {
+    fc.assert(
+      fc.property(start, fc.array(fc.tuple(event, gap), { maxLength: 30 }), (initial, steps) => {
+        let mayHaveReachedIms = false;
+        walk(initial, steps, (record, event, decision) => {
+          if (!decision.ok) return;
+          const next = decision.record;
+          if (record.status !== 'succeeded' && next.status === 'succeeded') {
+            const found =
+              (event.type === 'job-status' && event.status === 'SUCCESS') ||
+              (event.type === 'image-found' && event.active) ||
+              ((event.type === 'evidence-checked' || event.type === 'job-not-found') &&
+                (event.evidence?.found === 'object' || (event.evidence?.found === 'image' && event.evidence.status === 'active')));
+            expect(found).toBe(true);
+            if (next.kind === 'export' && event.type !== 'job-status') expect(event.type === 'evidence-checked' || event.type === 'job-not-found').toBe(true);
+          }
+          if (record.kind === 'export' && mayHaveReachedIms) expect(decision.effects.some((x) => x.type === 'submit-to-ims')).toBe(false);
+          // An export's POST whose answer was lost, or a claim that lapsed after its POST may have gone out.
+          if (record.kind === 'export' && (event.type === 'ims-outcome-unknown' || (event.type === 'claim-submission' && record.status === 'submitting'))) {
+            mayHaveReachedIms = true;
+          }
+          if (event.type === 'image-killed') expect(next.status).toBe('failed');
         });
       }),
       { numRuns: 400 },
