@@ -40,6 +40,19 @@ describe('settings', () => {
     expect(errorOf(() => parseConfig({ ...base, SUBMIT_LEASE_SECONDS: '0' }))).toContain('SUBMIT_LEASE_SECONDS');
   });
 
+  it('reads OBS with the service\'s AK/SK, else with OBS_AK/OBS_SK, else not at all', () => {
+    const obsSk = registerSecret('obs-secret-key-0001');
+    const imsSk = registerSecret('ims-secret-key-0001');
+    expect(parseConfig(base).obs).toEqual({ settings: expect.objectContaining({ endpoint: 'https://obs.{region}.otc.t-systems.com' }), key: null });
+    expect(parseConfig({ ...base, OBS_AK: 'OBSAK', OBS_SK: obsSk }).obs.key).toEqual({ ak: 'OBSAK', sk: obsSk });
+    expect(parseConfig({ ...base, IMS_AK: 'IMSAK', IMS_SK: imsSk, OBS_AK: 'OBSAK', OBS_SK: obsSk }).obs.key).toEqual({ ak: 'IMSAK', sk: imsSk });
+    expect(parseConfig({ ...base, OBS_AK: '', OBS_SK: '' }).obs.key).toBeNull();
+    expect(parseConfig({ ...base, OBS_ENDPOINT: 'http://127.0.0.1:4010' }).obs.settings.endpoint).toBe('http://127.0.0.1:4010');
+    const half = errorOf(() => parseConfig({ ...base, OBS_AK: 'OBSAK' }));
+    expect(half).toMatch(/OBS_AK/);
+    expect(errorOf(() => parseConfig({ ...base, OBS_ENDPOINT: 'https://obs.example.com/path' }))).toMatch(/^invalid settings: OBS_ENDPOINT/);
+  });
+
   it('chooses AK/SK signing when an access key is given', () => {
     const cfg = parseConfig({ ...base, IMS_AK: 'AKAKAKAK', IMS_SK: 'sksksksk' });
     expect(cfg.ims.auth.kind).toBe('aksk');
