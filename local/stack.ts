@@ -103,6 +103,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(options.dataDir ? { stateDir: join(options.dataDir, 'ims-sim') } : {}),
       });
       stoppers.push(sim.close);
+      // The README walkthrough's import source, uploaded as a user would: the worker checks that it exists.
+      sim.addObject({ bucket: 'my-bucket', key: 'images/ubuntu18.qcow2' });
     }
 
     const settings: Record<string, string> = {

@@ -217,4 +217,18 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   return pipeline;
 }
 
+/**
+ * Puts every import source a body names (`image_url`, at any depth) into the simulated OBS, as a
+ * user uploads the file before importing it: the worker checks that an import's source exists.
+ */
+export function uploadSources(sim: Pick<ImsSimulator, 'addObject'>, body: unknown): void {
+  if (Array.isArray(body)) return body.forEach((item) => uploadSources(sim, item));
+  if (typeof body !== 'object' || body === null) return;
+  for (const [key, value] of Object.entries(body)) {
+    const colon = typeof value === 'string' ? value.indexOf(':') : -1;
+    if (key === 'image_url' && typeof value === 'string' && colon > 0) sim.addObject({ bucket: value.slice(0, colon), key: value.slice(colon + 1) });
+    else uploadSources(sim, value);
+  }
+}
+
 export const terminal = (r: RequestRecord) => r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled';

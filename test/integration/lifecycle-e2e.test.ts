@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqsClient } from '../../lib/aws.js';
 import type { RequestRecord, StoredRequest } from '../../lib/requests/record.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
-import { startPipeline, terminal, type Pipeline } from '../helpers/pipeline.js';
+import { startPipeline, terminal, uploadSources, type Pipeline } from '../helpers/pipeline.js';
 
 const INSTANCE = '6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f';
 
@@ -33,6 +33,7 @@ function deliveriesOf(id: string) {
 }
 
 async function submit(path: string, body: unknown): Promise<string> {
+  uploadSources(p.sim, body);
   const res = await p.api('POST', path, body);
   expect(res.status).toBe(202);
   return res.json.id as string;
@@ -114,7 +115,10 @@ describe('a request from intake to a signed webhook', () => {
 
   it('takes requests put straight on the queue, and records an invalid one as failed', async () => {
     const sqs = sqsClient({ endpoint: p.services.sqsEndpoint, region: p.services.region });
-    const send = (body: unknown) => sqs.send(new SendMessageCommand({ QueueUrl: p.services.queueUrl, MessageBody: JSON.stringify(body) }));
+    const send = (body: unknown) => {
+      uploadSources(p.sim, body);
+      return sqs.send(new SendMessageCommand({ QueueUrl: p.services.queueUrl, MessageBody: JSON.stringify(body) }));
+    };
     await send({ kind: 'import', tenant: 'acme', request: { name: 'e2e-direct', image_url: 'ims-images:e2e/direct.qcow2', min_disk: 40, client_ref: 'direct-1' }, idempotency_key: 'direct-1' });
     await send({ kind: 'export', tenant: 'acme', request: { image_id: 'not-a-uuid', bucket_url: 'ims-exports:x.qcow2', file_format: 'qcow2' } });
     await p.settle(async () => (await p.api('GET', '/v1/requests?limit=100')).json.items.some((r: RequestRecord) => r.client_ref === 'direct-1' && terminal(r)));

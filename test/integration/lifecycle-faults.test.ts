@@ -19,7 +19,7 @@ import { webhookEventId } from '../../lib/requests/ids.js';
 import { lambdaContext } from '../../local/http-gateway.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { sqsRecord } from '../../local/sqs-runner.js';
-import { startPipeline, terminal, type Pipeline } from '../helpers/pipeline.js';
+import { startPipeline, terminal, uploadSources, type Pipeline } from '../helpers/pipeline.js';
 
 const INSTANCE = '6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f';
 const EXPORTABLE = SIM_DEFAULTS.images.exportable;
@@ -99,6 +99,7 @@ afterAll(async () => {
 // ---- helpers ----
 
 async function submit(path: string, body: unknown): Promise<string> {
+  uploadSources(p.sim, body);
   const res = await p.api('POST', path, body);
   expect(res.status).toBe(202);
   return res.json.id as string;
@@ -171,6 +172,7 @@ beforeEach(async () => {
 });
 
 async function sendRaw(body: unknown): Promise<void> {
+  uploadSources(p.sim, body);
   await sqs().send(new SendMessageCommand({ QueueUrl: p.services.queueUrl, MessageBody: JSON.stringify(body) }));
 }
 

@@ -23,7 +23,7 @@ import { webhookEventId } from '../../lib/requests/ids.js';
 import { lambdaContext } from '../../local/http-gateway.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { sqsRecord } from '../../local/sqs-runner.js';
-import { startPipeline, terminal, type Pipeline, type PipelineOptions } from '../helpers/pipeline.js';
+import { startPipeline, terminal, uploadSources, type Pipeline, type PipelineOptions } from '../helpers/pipeline.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -93,6 +93,7 @@ async function start(startsBeforeMs: number, jobMs: number, options: Pick<Pipeli
 }
 
 async function submit(path: string, body: unknown): Promise<string> {
+  uploadSources(pipe().sim, body);
   const res = await pipe().api('POST', path, body);
   expect(res.status).toBe(202);
   return res.json.id as string;
