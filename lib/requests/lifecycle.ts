@@ -80,7 +80,8 @@ export type Evidence =
 /** What happened to a request; `at` is when, and the only time `decide` knows. */
 export type LifecycleEvent = { at: Date } & (
   | { type: 'claim-submission' }
-  | { type: 'ims-accepted'; jobId: string }
+  /** `note`: what the record should say about checks that could not be made before the submission (no OBS credentials). */
+  | { type: 'ims-accepted'; jobId: string; note?: string }
   /** `source: 'validation'`: the IMS client refused the call before sending it (no POST, not counted). */
   | { type: 'ims-refused'; code: string | null; message: string; source?: 'ims' | 'validation' | 'precheck' | 'auth' }
   | { type: 'ims-unavailable'; message: string; code?: string | null; retryAfterSeconds?: number | null }
@@ -254,6 +255,7 @@ function imsAccepted(record: StoredRequest, event: Event<'ims-accepted'>, settin
     ...record,
     status: 'running',
     ims_job_id: event.jobId,
+    ...(event.note ? { evidence: event.note } : {}),
     submitted_at: event.at.toISOString(),
     attempts: record.attempts + 1,
     error: null,

@@ -239,6 +239,11 @@ describe('submission', () => {
     expect(effects).toEqual([]);
   });
 
+  it('keeps the note of checks that could not be made before the submission on the accepted record', () => {
+    const { record } = step(inStatus('submitting', 'export'), { type: 'ims-accepted', jobId: 'job-3', note: 'OBS checks before submission skipped: no OBS credentials', at: LATER });
+    expect(record).toMatchObject({ status: 'running', ims_job_id: 'job-3', evidence: 'OBS checks before submission skipped: no OBS credentials' });
+  });
+
   it('ignores the same acceptance arriving twice', () => {
     const running = inStatus('running');
     expect(rejection(decide(running, { type: 'ims-accepted', jobId: 'job-1', at: at(HOUR) }, settings))).toBe('duplicate');
