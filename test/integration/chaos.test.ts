@@ -1,6 +1,6 @@
 // Chaos, reduced for CI: 60 requests of every kind through the real intake, worker and poller with
 // about 20 % of the IMS calls faulted (bench/chaos: `npm run chaos` runs 1,000), and the two lost-answer
-// cases it found, each reproduced on its own with the one fault that causes it.
+// cases it found, each reproduced on its own with the one fault that caused it (both fixed: evidence decides).
 import { request } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Figures } from '../../bench/chaos/figures.js';
@@ -63,8 +63,8 @@ describe('an answer lost after IMS acted', () => {
     p = undefined;
   });
 
-  // Known defect: the retry's IMG.0070 (the first job's own object) is taken for success.
-  it.fails('an export IMS then fails is never reported succeeded, and is submitted once', async () => {
+  // Once a defect (the retry's IMG.0070, the first job's own object, was taken for success): no retry now, the object decides.
+  it('an export IMS then fails is never reported succeeded, and is submitted once', async () => {
     p = await startPipeline({ sim: { jobMs: 3_000 } });
     await addFault(p.sim.url, { match: 'POST /v1/cloudimages/*/file', status: 500, acted: true });
     const bucketUrl = 'sim-fail-bucket:lost-answer/export.qcow2';
@@ -82,8 +82,8 @@ describe('an answer lost after IMS acted', () => {
     });
   }, 30_000);
 
-  // Known defect: the look-up skips the killed image and submits again.
-  it.fails('an import whose image IMS then kills ends failed with one image, submitted once', async () => {
+  // Once a defect (the look-up skipped the killed image and submitted again): a killed image now ends the request.
+  it('an import whose image IMS then kills ends failed with one image, submitted once', async () => {
     p = await startPipeline({ sim: { jobMs: 100 } });
     await addFault(p.sim.url, { match: 'POST /v2/cloudimages/action', status: 500, acted: true });
     const name = 'sim-fail-lost-answer-import';
