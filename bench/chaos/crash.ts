@@ -109,7 +109,7 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
   };
   let stack = await startStack(env);
   try {
-    let api: Api = { url: stack.apiUrl, key: apiKey };
+    let api: Api = { url: stack.apiUrl, key: apiKey, simUrl: stack.simUrl };
     const plan = planRequests(options.requests, `crash-${seed}-${Date.now().toString(36)}`, rnd);
     log(`crash: ${plan.length} requests, the whole stack killed with SIGKILL twice mid-flight`);
     const answers: { status: number; id?: string }[] = [];
@@ -131,7 +131,7 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
         log(`  SIGKILL after ${answers.length} requests (${open})`);
         await kill(stack);
         stack = await startStack(env);
-        api = { url: stack.apiUrl, key: apiKey };
+        api = { url: stack.apiUrl, key: apiKey, simUrl: stack.simUrl };
         if (remembered) {
           const status = await jobStatus(stack.simUrl, await imsToken(stack.simUrl), remembered);
           if (status.startsWith('HTTP')) imsRemembers = false;

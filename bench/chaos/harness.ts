@@ -296,9 +296,17 @@ export interface ApiRecord {
 
 export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-export interface Api { url: string; key: string }
+/** `simUrl`: the simulator whose OBS receives an import's source file before the import is sent. */
+export interface Api { url: string; key: string; simUrl?: string }
 
 export async function submit(api: Api, planned: PlannedRequest): Promise<{ status: number; id?: string; problemType?: string }> {
+  // A user uploads the file before importing it; the worker checks that the source object exists.
+  const source = typeof planned.body.image_url === 'string' ? planned.body.image_url : '';
+  const colon = source.indexOf(':');
+  if (api.simUrl && colon > 0) {
+    const put = await json(`${api.simUrl}/_sim/objects`, { method: 'POST', body: { bucket: source.slice(0, colon), key: source.slice(colon + 1) } });
+    if (put.status !== 201) throw new Error(`the simulator refused an upload: ${JSON.stringify(put.body)}`);
+  }
   const key = `chaos-${String(planned.body.client_ref ?? randomUUID())}-${planned.n}`;
   let got = await json(`${api.url}${planned.route}`, { method: 'POST', headers: { authorization: `Bearer ${api.key}`, 'idempotency-key': key }, body: planned.body });
   // Throttled: wait as told and send the same request again (same Idempotency-Key), as a client would.

@@ -60,7 +60,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
   let running = true;
   const loops: Promise<void>[] = [];
   try {
-    const api = { url: pipeline.gateway.url, key: apiKey };
+    const api = { url: pipeline.gateway.url, key: apiKey, simUrl: pipeline.sim.url };
     const feeder = startFaultFeeder(() => pipeline.sim.url, options.faultShare ?? 0.2, faultKinds(clientTimeoutMs), rnd);
     // Worker loops (Lambda's concurrency) and the poller's schedule, until the run is over.
     const guard = async (step: () => Promise<unknown>, pauseMs: number) => {
