@@ -14,9 +14,6 @@ const EXPECTED: Record<string, string> = {
   'handlers/worker.ts:handler': 'the Lambda runtime calls it',
   'handlers/poller.ts:handler': 'the Lambda runtime calls it',
   'lib/ims/client.ts:ImsClient.close': 'whoever owns a client closes its connection pool; a Lambda container just ends',
-  // Pending: the worker's pre-submission checks of exports read these; remove these lines with that change.
-  'lib/obs/client.ts:ObsClient.bucketRegion': 'pending wiring',
-  'lib/obs/client.ts:ObsClient.bucketStorageClass': 'pending wiring',
   'lib/obs/client.ts:ObsClient.close': 'whoever owns a client closes its connection pool; a Lambda container just ends',
 };
 

@@ -168,7 +168,8 @@ export function startFaultFeeder(simUrl: () => string, share: number, kinds: Fau
       const route = routeOf(c.method, c.path);
       if (route) counts.set(route, (counts.get(route) ?? 0) + 1);
     }
-    calls = (got.body as unknown[]).length;
+    // IMS calls only: OBS reads (the worker's pre-submission checks, the evidence of exports) are not faulted.
+    calls = (got.body as { service?: string }[]).filter((c) => c.service !== 'obs').length;
     for (const route of FAULT_ROUTES) {
       const wanted = Math.floor(share * (counts.get(route) ?? 0)) + 1;
       let have = perRoute.get(route) ?? 0;

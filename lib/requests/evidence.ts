@@ -4,8 +4,9 @@
 import type { ImsClient } from '../ims/client.js';
 import { isImsError } from '../ims/errors.js';
 import type { ImsAuth } from '../ims/settings.js';
-import { ObsError, splitBucketUrl, type ObsClient } from '../obs/client.js';
+import { createObsClient, ObsError, splitBucketUrl, type ObsClient, type ObsSettings } from '../obs/client.js';
 import type { SigningKey } from '../obs/sigv4.js';
+import type { TenantDirectory } from '../tenants.js';
 import type { Evidence } from './lifecycle.js';
 import type { StoredRequest } from './record.js';
 import { findEarlierImage, imageEvidence } from './submit.js';
@@ -14,6 +15,20 @@ import { findEarlierImage, imageEvidence } from './submit.js';
 export interface ObsEvidence {
   client: ObsClient;
   keyFor(record: StoredRequest): SigningKey | null;
+}
+
+/**
+ * OBS as evidence, read as the request's tenant when its IMS credentials are AK/SK (then its IMS
+ * user wrote the object), else with the service's key (IMS_AK/IMS_SK, else OBS_AK/OBS_SK); null: none.
+ */
+export function createObsEvidence(settings: ObsSettings, serviceKey: SigningKey | null, tenants: Pick<TenantDirectory, 'byId'>, now?: () => Date): ObsEvidence {
+  return {
+    client: createObsClient(settings, now),
+    keyFor(record) {
+      const own = tenants.byId(record.tenant)?.ims_credentials;
+      return own && 'ak' in own ? { ak: own.ak, sk: own.sk } : serviceKey;
+    },
+  };
 }
 
 export const NO_OBS_CREDENTIALS = 'no OBS credentials (AK/SK) are configured, so the object cannot be looked for';

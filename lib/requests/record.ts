@@ -59,7 +59,7 @@ export const requestRecord = z.object({
     .nullable()
     .optional()
     .describe(
-      'after an answer from IMS was lost: the evidence the outcome waits for (an export\'s object in OBS), or why it cannot be looked for (no OBS credentials); absent or null otherwise',
+      'what OBS could or could not show about the request: after an answer from IMS was lost, the evidence the outcome waits for (an export\'s object in OBS) or why it cannot be looked for (no OBS credentials); or that the OBS checks before submission were skipped. Absent or null otherwise',
     ),
 }).meta({ id: 'RequestRecord', description: 'a request and where it stands' });
 export type RequestRecord = z.infer<typeof requestRecord>;

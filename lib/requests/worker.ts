@@ -3,6 +3,7 @@
 // what follows. A message is done only once its outcome is stored.
 import * as z from 'zod';
 import type { ImsClient } from '../ims/client.js';
+import type { ImsAuth } from '../ims/settings.js';
 import { logger } from '../log.js';
 import { countSlotWait } from '../metrics.js';
 import { acceptRequest, enqueue } from './accept.js';
@@ -13,11 +14,16 @@ import type { StoredRequest } from './record.js';
 import { parseQueueMessage } from './queue-message.js';
 import { callbackUrl, clientRef } from './schemas.js';
 import { tenantImsAuth } from '../tenants.js';
+import type { ObsEvidence } from './evidence.js';
+import type { LifecycleEvent } from './lifecycle.js';
+import { precheckObs } from './obs-precheck.js';
 import { submitToIms } from './submit.js';
 import { createDecided, transition } from './transition.js';
 
 export interface WorkerDeps extends EffectDeps {
   ims: ImsClient;
+  /** OBS, read before a submission (obs-precheck.ts); null or absent: no OBS credentials, the checks are skipped. */
+  obs?: ObsEvidence | null;
 }
 
 /** `done`: delete the message. `retry`: leave it for redelivery (something failed before the outcome was stored). */
@@ -138,6 +144,19 @@ async function recordInvalidMessage(
   await carryOut(refused.decision.record, refused.decision.effects, deps);
 }
 
+/**
+ * The OBS checks (obs-precheck.ts) before a fresh submission, beside the image pre-flight inside
+ * submitToIms: a refusal is recorded like IMS's own but with source `precheck` and no POST; checks
+ * that could not be made are noted on the record. A look-first submission is left to what IMS
+ * shows of the earlier attempt.
+ */
+async function submitChecked(record: StoredRequest, lookFirst: boolean, auth: ImsAuth | null, deps: WorkerDeps): Promise<LifecycleEvent> {
+  const checked = lookFirst ? null : await precheckObs(deps.obs ?? null, record);
+  if (checked?.outcome === 'refused') return { type: 'ims-refused', at: deps.now(), code: checked.code, message: checked.message, source: 'precheck' };
+  const event = await submitToIms(deps.ims, record, lookFirst, deps.now, auth);
+  return checked?.outcome === 'skipped' && event.type === 'ims-accepted' ? { ...event, note: checked.note } : event;
+}
+
 /** Claims, submits and records one request; a record that is not waiting for submission needs nothing. */
 async function advance(record: StoredRequest, deps: WorkerDeps): Promise<MessageOutcome> {
   if (record.status === 'succeeded' || record.status === 'failed') {
@@ -167,7 +186,7 @@ async function advance(record: StoredRequest, deps: WorkerDeps): Promise<Message
   // The tenant's own IMS credentials, when it has them, for every call of its request.
   const tenant = deps.tenants.byId(record.tenant);
   const auth = tenant ? tenantImsAuth(tenant) : null;
-  const event = await submitToIms(deps.ims, claimed.record, submit.lookFirst, deps.now, auth);
+  const event = await submitChecked(claimed.record, submit.lookFirst, auth, deps);
   const outcome = await transition(deps.store, claimed.record, event, deps.timings);
   if (!outcome.ok) {
     logger.warn('IMS answer not recorded', { requestId: record.id, event: event.type, reason: outcome.reason, detail: outcome.detail });

@@ -5,9 +5,8 @@ import { dynamoDocumentClient, sqsClient } from '../aws.js';
 import { createChatNotifier } from '../chatops/notify.js';
 import { loadConfig, type Config } from '../config.js';
 import { createImsClient } from '../ims/client.js';
-import { createObsClient } from '../obs/client.js';
 import { createIntakeQueue } from '../queue/intake.js';
-import type { ObsEvidence } from '../requests/evidence.js';
+import { createObsEvidence, type ObsEvidence } from '../requests/evidence.js';
 import type { EffectDeps } from '../requests/effects.js';
 import type { PollerDeps } from '../requests/sweep.js';
 import type { WorkerDeps } from '../requests/worker.js';
@@ -18,22 +17,16 @@ import { tenantDirectory } from '../tenants.js';
 import { createGuardedAgent } from '../webhooks/guard.js';
 import { builtFromSettings } from './once.js';
 
-/** OBS for the evidence of exports: with the service's AK/SK (the tenant's own once tenants carry them), or none. */
-function buildObsEvidence(cfg: Config): ObsEvidence | null {
-  const key = cfg.obs.key;
-  if (!key) return null;
-  return { client: createObsClient(cfg.obs.settings), keyFor: () => key };
-}
-
 function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof createImsClient>; obs: ObsEvidence | null } {
   const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
+  const tenants = tenantDirectory(cfg.tenants);
   const now = () => new Date();
   // Loopback only for local development; https only in the cloud. Webhooks and chat posts share it.
   const webhookAgent = createGuardedAgent({ allowLoopback: cfg.allowLoopbackWebhooks, requireHttps: !cfg.allowLoopbackWebhooks });
   return {
     store: createRequestStore({ client: db, tableName: cfg.tableName }),
     queue: createIntakeQueue({ client: sqsClient({ endpoint: cfg.sqsEndpoint, region: cfg.awsRegion }), queueUrl: cfg.intakeQueueUrl }),
-    tenants: tenantDirectory(cfg.tenants),
+    tenants,
     placement: { defaultRegion: cfg.defaultRegion, projectIds: cfg.projectIds },
     webhookAgent,
     webhookPolicy: { allowLoopback: cfg.allowLoopbackWebhooks },
@@ -47,7 +40,7 @@ function buildEffectDeps(cfg: Config): EffectDeps & { ims: ReturnType<typeof cre
         ? createImsSlots({ client: db, tableName: cfg.tableName, maxInFlight: cfg.imsProjectMaxInFlight, leaseMs: 3 * cfg.timings.checkBackoff.maxMs + 60_000, waitSeconds: 10 })
         : null,
     ims: createImsClient(cfg.ims),
-    obs: buildObsEvidence(cfg),
+    obs: createObsEvidence(cfg.obs.settings, cfg.obs.key, tenants),
   };
 }
 

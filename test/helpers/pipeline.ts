@@ -12,12 +12,12 @@ import { sqsClient } from '../../lib/aws.js';
 import { parseConfig, type Config } from '../../lib/config.js';
 import { isPagePath } from '../../lib/page/serve.js';
 import { createImsClient } from '../../lib/ims/client.js';
-import { createObsClient } from '../../lib/obs/client.js';
+import { createObsEvidence } from '../../lib/requests/evidence.js';
 import type { RequestRecord } from '../../lib/requests/record.js';
 import { sweepOnce, type PollerDeps, type SweepReport } from '../../lib/requests/sweep.js';
 import type { WorkerDeps } from '../../lib/requests/worker.js';
 import { buildApiDeps, buildPollerDeps, buildWorkerDeps } from '../../lib/runtime.js';
-import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
+import { hashSecret, newApiKey, newWebhookSecret, tenantDirectory } from '../../lib/tenants.js';
 import { lambdaContext, startHttpGateway, type LocalGateway } from '../../local/http-gateway.js';
 import { simulatorClientSettings } from '../../local/ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator, type SimOptions } from '../../local/ims-sim/server.js';
@@ -128,7 +128,6 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     : fast;
   const adjust = options.adjust ?? (<T,>(d: T) => d);
   const clock = options.now;
-  const obsKey = cfg.obs.key;
   // The IMS client keeps its own clock (token expiry, AK/SK dates): the same one as everything else.
   const clocked = () =>
     clock
@@ -136,7 +135,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
           now: clock,
           ims: createImsClient(cfg.ims, { now: () => clock().getTime() }),
           // OBS signatures are dated too: the simulator checks them against the same clock.
-          obs: obsKey ? { client: createObsClient(cfg.obs.settings, clock), keyFor: () => obsKey } : null,
+          obs: createObsEvidence(cfg.obs.settings, cfg.obs.key, tenantDirectory(cfg.tenants), clock),
         }
       : {};
   const worker = adjust({ ...buildWorkerDeps(cfg), timings, ...clocked() }, 'worker', cfg);

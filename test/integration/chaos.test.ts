@@ -86,6 +86,7 @@ describe('an answer lost after IMS acted', () => {
   it('an import whose image IMS then kills ends failed with one image, submitted once', async () => {
     p = await startPipeline({ sim: { jobMs: 100 } });
     await addFault(p.sim.url, { match: 'POST /v2/cloudimages/action', status: 500, acted: true });
+    p.sim.addObject({ bucket: 'chaos-bucket', key: 'lost-answer/import.qcow2' });
     const name = 'sim-fail-lost-answer-import';
     const accepted = await p.api('POST', '/v1/imports', { name, image_url: 'chaos-bucket:lost-answer/import.qcow2', min_disk: 40, os_version: 'Ubuntu 18.04 server 64bit' });
     expect(accepted.status).toBe(202);
