@@ -80,6 +80,8 @@ export type Evidence =
 /** What happened to a request; `at` is when, and the only time `decide` knows. */
 export type LifecycleEvent = { at: Date } & (
   | { type: 'claim-submission' }
+  /** The worker is about to send an export's POST: from now on a lapsed claim may have reached IMS. */
+  | { type: 'submission-sending' }
   /** `note`: what the record should say about checks that could not be made before the submission (no OBS credentials). */
   | { type: 'ims-accepted'; jobId: string; note?: string }
   /** `source: 'validation'`: the IMS client refused the call before sending it (no POST, not counted). */
@@ -146,6 +148,8 @@ export function decide(record: StoredRequest, event: LifecycleEvent, settings: L
   switch (event.type) {
     case 'claim-submission':
       return claimSubmission(record, event, settings);
+    case 'submission-sending':
+      return submissionSending(record, event);
     case 'ims-accepted':
       return imsAccepted(record, event, settings);
     case 'ims-refused':
@@ -216,6 +220,8 @@ function claimSubmission(record: StoredRequest, event: Event<'claim-submission'>
     }
     // The previous holder may have sent its POST before it vanished: an export is never sent again
     // (IMS takes no idempotency key; its object in OBS is the evidence), an import or capture looks first.
+    // A holder that vanished before it said it was sending never POSTed: submitting again is safe.
+    if (record.kind === 'export' && record.internal.post_sending === false) return claim(record, event.at, settings, record.internal.submit_uncertain);
     if (record.kind === 'export') return awaitEvidence(record, event.at, settings, record.attempts);
     return claim(record, event.at, settings, true);
   }
@@ -240,10 +246,17 @@ function claim(record: StoredRequest, at: Date, settings: LifecycleSettings, unc
       updated_at: at.toISOString(),
       // A lapsed lease makes the record due, so a lost queue message is noticed by the poller.
       next_check_at: leaseUntil,
-      internal: { ...record.internal, lease_until: leaseUntil, submit_uncertain: uncertain },
+      internal: { ...record.internal, lease_until: leaseUntil, submit_uncertain: uncertain, post_sending: false },
     },
     [{ type: 'submit-to-ims', lookFirst: uncertain }],
   );
+}
+
+function submissionSending(record: StoredRequest, event: Event<'submission-sending'>): Decision {
+  if (record.status !== 'submitting') return outOfStage(record, 'submitting', 'submission-sending');
+  if (!claimHeld(record, event.at)) return reject(record, 'not-allowed', 'the submission claim has lapsed');
+  if (record.internal.post_sending === true) return reject(record, 'duplicate', 'the submission is already being sent');
+  return accept({ ...record, updated_at: event.at.toISOString(), internal: { ...record.internal, post_sending: true } });
 }
 
 function imsAccepted(record: StoredRequest, event: Event<'ims-accepted'>, settings: LifecycleSettings): Decision {

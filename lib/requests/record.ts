@@ -76,6 +76,8 @@ export const requestInternal = z.object({
   /** True once a submission's outcome was unknown (timed out): the next one must look before it leaps. */
   submit_uncertain: z.boolean(),
   webhook_event_id: z.string().nullable(),
+  /** False from a claim until the worker says it is about to POST (`submission-sending`): a lapsed claim that never got there may submit again. */
+  post_sending: z.boolean().optional(),
   /** Consecutive job queries IMS answered 404 (it no longer knows the job); reset by any answer about it. */
   job_missing: z.number().int().min(0).optional(),
   webhook_next_at: z.string().nullable(),

@@ -150,11 +150,28 @@ async function recordInvalidMessage(
  * that could not be made are noted on the record. A look-first submission is left to what IMS
  * shows of the earlier attempt.
  */
-async function submitChecked(record: StoredRequest, lookFirst: boolean, auth: ImsAuth | null, deps: WorkerDeps): Promise<LifecycleEvent> {
+async function submitChecked(
+  record: StoredRequest,
+  lookFirst: boolean,
+  auth: ImsAuth | null,
+  deps: WorkerDeps,
+): Promise<{ record: StoredRequest; event: LifecycleEvent } | null> {
   const checked = lookFirst ? null : await precheckObs(deps.obs ?? null, record);
-  if (checked?.outcome === 'refused') return { type: 'ims-refused', at: deps.now(), code: checked.code, message: checked.message, source: 'precheck' };
-  const event = await submitToIms(deps.ims, record, lookFirst, deps.now, auth);
-  return checked?.outcome === 'skipped' && event.type === 'ims-accepted' ? { ...event, note: checked.note } : event;
+  if (checked?.outcome === 'refused') {
+    return { record, event: { type: 'ims-refused', at: deps.now(), code: checked.code, message: checked.message, source: 'precheck' } };
+  }
+  let current = record;
+  if (record.kind === 'export') {
+    // Said before the POST: a claim that lapses after this awaits evidence, one that lapses before it submits again.
+    const sending = await transition(deps.store, record, { type: 'submission-sending', at: deps.now() }, deps.timings);
+    if (!sending.ok) {
+      logger.info('export not sent', { requestId: record.id, reason: sending.reason, detail: sending.detail });
+      return null;
+    }
+    current = sending.record;
+  }
+  const event = await submitToIms(deps.ims, current, lookFirst, deps.now, auth);
+  return { record: current, event: checked?.outcome === 'skipped' && event.type === 'ims-accepted' ? { ...event, note: checked.note } : event };
 }
 
 /** Claims, submits and records one request; a record that is not waiting for submission needs nothing. */
@@ -186,8 +203,10 @@ async function advance(record: StoredRequest, deps: WorkerDeps): Promise<Message
   // The tenant's own IMS credentials, when it has them, for every call of its request.
   const tenant = deps.tenants.byId(record.tenant);
   const auth = tenant ? tenantImsAuth(tenant) : null;
-  const event = await submitChecked(claimed.record, submit.lookFirst, auth, deps);
-  const outcome = await transition(deps.store, claimed.record, event, deps.timings);
+  const submitted = await submitChecked(claimed.record, submit.lookFirst, auth, deps);
+  if (submitted === null) return 'done';
+  const { event } = submitted;
+  const outcome = await transition(deps.store, submitted.record, event, deps.timings);
   if (!outcome.ok) {
     logger.warn('IMS answer not recorded', { requestId: record.id, event: event.type, reason: outcome.reason, detail: outcome.detail });
     return 'done';

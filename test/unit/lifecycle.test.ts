@@ -108,6 +108,7 @@ const TABLE: Row[] = [
     event: { type: 'claim-submission', at: LATER },
     expect: { queued: 'ok', submitting: 'duplicate', running: 'stale', succeeded: 'stale', failed: 'stale', cancelled: 'stale' },
   },
+  { name: 'submission-sending', kind: 'export', event: { type: 'submission-sending', at: at(2 * SECOND) }, expect: NOT_BEFORE_SUBMITTING },
   { name: 'ims-accepted (a new job)', event: { type: 'ims-accepted', jobId: 'job-2', at: LATER }, expect: NOT_BEFORE_SUBMITTING },
   { name: 'ims-refused', event: { type: 'ims-refused', code: 'IMG.0027', message: 'no such image', at: LATER }, expect: NOT_BEFORE_SUBMITTING },
   { name: 'ims-unavailable', event: { type: 'ims-unavailable', message: '503', at: LATER }, expect: NOT_BEFORE_SUBMITTING },
@@ -371,8 +372,18 @@ describe('submission', () => {
     expect(viaDeadline.error).toMatchObject({ code: 'EXPORT_UNVERIFIED', source: 'timeout' });
   });
 
-  it('awaits evidence for an export whose worker vanished holding the claim, instead of posting again', () => {
+  it('submits an export again whose worker vanished before it said it was sending the POST', () => {
     const submitting = inStatus('submitting', 'export');
+    const lapsed = Date.parse(submitting.internal.lease_until ?? '');
+    const { record, effects } = step(submitting, { type: 'claim-submission', at: new Date(lapsed) });
+    expect(record).toMatchObject({ status: 'submitting' });
+    expect(effects).toEqual([{ type: 'submit-to-ims', lookFirst: false }]);
+  });
+
+  it('awaits evidence for an export whose worker vanished holding the claim after it said it was sending, instead of posting again', () => {
+    const claimed = inStatus('submitting', 'export');
+    const submitting = step(claimed, { type: 'submission-sending', at: at(2 * SECOND) }).record;
+    expect(rejection(decide(submitting, { type: 'submission-sending', at: at(3 * SECOND) }, settings))).toBe('duplicate');
     const lapsed = Date.parse(submitting.internal.lease_until ?? '');
     const { record, effects } = step(submitting, { type: 'claim-submission', at: new Date(lapsed) });
     expect(record).toMatchObject({ status: 'running', ims_job_id: null, progress: null });

@@ -26,6 +26,7 @@ const evidence: fc.Arbitrary<Evidence> = fc.oneof(
 );
 const event: fc.Arbitrary<Untimed> = fc.oneof(
   fc.constant({ type: 'claim-submission' as const }),
+  fc.constant({ type: 'submission-sending' as const }),
   jobIds.map((jobId) => ({ type: 'ims-accepted' as const, jobId })),
   fc.record({ code: fc.constantFrom(null, 'IMG.0070', 'IMG.0027'), source: fc.constantFrom('ims' as const, 'validation' as const) }).map((e) => ({ type: 'ims-refused' as const, message: 'refused', ...e })),
   fc.record({ retryAfterSeconds: fc.option(fc.integer({ min: 0, max: 2000 })) }).map((e) => ({ type: 'ims-unavailable' as const, message: '503', ...e })),
@@ -145,7 +146,7 @@ describe('decide, on any sequence of events', () => {
           }
           if (record.kind === 'export' && mayHaveReachedIms) expect(decision.effects.some((x) => x.type === 'submit-to-ims')).toBe(false);
           // An export's POST whose answer was lost, or a claim that lapsed after its POST may have gone out.
-          if (record.kind === 'export' && (event.type === 'ims-outcome-unknown' || (event.type === 'claim-submission' && record.status === 'submitting'))) {
+          if (record.kind === 'export' && (event.type === 'ims-outcome-unknown' || event.type === 'submission-sending')) {
             mayHaveReachedIms = true;
           }
           if (event.type === 'image-killed') expect(next.status).toBe('failed');
