@@ -56,7 +56,8 @@ export const envSchema = z.object({
   /** AK/SK for OBS reads when IMS_AK/IMS_SK are not set (an IAM password cannot sign OBS requests). */
   OBS_AK: z.string().optional(),
   OBS_SK: z.string().optional(),
-  IMS_JOB_DEADLINE_HOURS: positiveInt(24),
+  /** Fractions allowed (0.05 h = 3 min) for runs that must see deadlines pass. */
+  IMS_JOB_DEADLINE_HOURS: z.coerce.number().positive().default(24),
   /** The first status query of a job, and the shortest wait between two (they double up to the maximum). */
   JOB_CHECK_MIN_SECONDS: positiveInt(10),
   JOB_CHECK_MAX_SECONDS: positiveInt(300),
@@ -142,10 +143,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     obs: { settings: obs.data, key: obsKey },
     defaultRegion: e.IMS_REGION,
     projectIds: { [e.IMS_REGION]: e.IMS_PROJECT_ID, ...projectIds.data },
-    jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
+    jobDeadlineMs: Math.round(e.IMS_JOB_DEADLINE_HOURS * 3_600_000),
     imsProjectMaxInFlight: e.IMS_PROJECT_MAX_IN_FLIGHT,
     timings: lifecycleTimings.parse({
-      jobDeadlineMs: e.IMS_JOB_DEADLINE_HOURS * 3_600_000,
+      jobDeadlineMs: Math.round(e.IMS_JOB_DEADLINE_HOURS * 3_600_000),
       firstCheckDelayMs: e.JOB_CHECK_MIN_SECONDS * 1000,
       checkBackoff: { minMs: e.JOB_CHECK_MIN_SECONDS * 1000, maxMs: e.JOB_CHECK_MAX_SECONDS * 1000 },
       submitLeaseMs: e.SUBMIT_LEASE_SECONDS * 1000,

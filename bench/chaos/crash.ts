@@ -102,7 +102,9 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     SIM_JOB_SECONDS: String(options.jobSeconds ?? 3),
     JOB_CHECK_MIN_SECONDS: '1',
     JOB_CHECK_MAX_SECONDS: '2',
-    IMS_JOB_DEADLINE_HOURS: '1',
+    // An export killed between recording `submission-sending` and its POST reaching IMS can only wait
+    // for its object and fail EXPORT_UNVERIFIED at the deadline (it is never posted twice): 3 minutes here.
+    IMS_JOB_DEADLINE_HOURS: '0.05',
     // A claim the first kill left behind lapses after this, not the cloud's 5 minutes: the run waits for it.
     SUBMIT_LEASE_SECONDS: '20',
     LOG_LEVEL: 'WARN',
