@@ -1,18 +1,6 @@
 // What the IMS client needs to know, parsed once by the config module (these schemas are the only shape).
+import { endpointTemplate } from '../endpoints.js';
 import { z } from 'zod';
-
-/** An endpoint URL template; `{region}` is replaced by the target's region. */
-const endpointTemplate = z
-  .string()
-  .min(1)
-  .refine((s) => {
-    try {
-      const u = new URL(s.replaceAll('{region}', 'eu-de'));
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.pathname.replace(/\/+$/, '') === '' && !u.search;
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) origin, optionally with {region}, without path or query');
 
 export const passwordAuth = z
   .object({

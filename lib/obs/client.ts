@@ -3,26 +3,14 @@
 // import's source object exist). Path-style URLs on OBS's S3-compatible API, signed with SigV4.
 import { Pool } from 'undici';
 import * as z from 'zod';
+import { endpointTemplate } from '../endpoints.js';
 import { signV4, type SigningKey } from './sigv4.js';
-
-/** An endpoint template; `{region}` is replaced by the bucket's region. */
-const obsEndpoint = z
-  .string()
-  .min(1)
-  .refine((s) => {
-    try {
-      const u = new URL(s.replaceAll('{region}', 'eu-de'));
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.pathname.replace(/\/+$/, '') === '' && !u.search;
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) origin, optionally with {region}, without path or query');
 
 export const obsSettings = z
   .object({
-    endpoint: obsEndpoint.default('https://obs.{region}.otc.t-systems.com'),
+    endpoint: endpointTemplate.default('https://obs.{region}.otc.t-systems.com'),
     /** Per-region overrides (e.g. a region served by Huawei Cloud). */
-    regions: z.record(z.string(), obsEndpoint).default({}),
+    regions: z.record(z.string(), endpointTemplate).default({}),
     timeoutMs: z.number().int().positive().default(10_000),
     /** Tries of each call, the first included; every call here is a read, so a retry is always safe. */
     attempts: z.number().int().min(1).max(5).default(3),
