@@ -1,6 +1,6 @@
 // Bench 2: whole-process cold start as deployed. Each function's bundle (its handler plus the build
 // of its dependencies, as the first invocation does it) and its floor bundle (the same clients and
-// nothing else, bench/floors/) start in fresh `node --enable-source-maps` processes, interleaved:
+// nothing else, bench/floors/) start in fresh `node` processes with the deployed NODE_OPTIONS, interleaved:
 // time from process start to imported-and-built (median), and resident memory then.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

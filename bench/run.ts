@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OtherBundleRow, WeightRow } from './bundles.js';
 import type { StartRow } from './cold-start.js';
-import { DEPLOY_BUILD, QUICK, ROOT, SIZES, log } from './common.js';
+import { DEPLOY_BUILD, DEPLOY_NODE_OPTIONS, QUICK, ROOT, SIZES, log } from './common.js';
 import type { DueSweepRow } from './due-sweep.js';
 import type { IntakeSide } from './intake.js';
 import type { LagRow } from './lag.js';
@@ -185,12 +185,12 @@ Beside them, without a goal (the page has no clients: its floor is Node itself):
 |---|---:|---:|---:|
 ${cold.rows
   .filter((r) => !cold.pairs.some((p) => p.fn === r.name || p.floor === r.name))
-  .map((r) => `| ${r.name === 'node alone' ? '`node --enable-source-maps` with nothing to import' : r.name} | ${fixed(r.wholeMs)} ms | ${fixed(r.importMs)} ms | ${fixed(r.rssMiB)} MiB |`)
+  .map((r) => `| ${r.name === 'node alone' ? `\`node${DEPLOY_NODE_OPTIONS.map((o) => ` ${o}`).join('')}\` with nothing to import` : r.name} | ${fixed(r.wholeMs)} ms | ${fixed(r.importMs)} ms | ${fixed(r.rssMiB)} MiB |`)
   .join('\n')}`;
     }
     sections.push(`### 2. Cold start, whole process, as deployed
 
-Fresh \`node --enable-source-maps\` processes (serverless.yml sets \`NODE_OPTIONS: --enable-source-maps\`), with the
+Fresh \`node\` processes with serverless.yml's NODE_OPTIONS (${DEPLOY_NODE_OPTIONS.length ? `\`${DEPLOY_NODE_OPTIONS.join(' ')}\`` : 'none: source maps are packaged for offline symbolication, not loaded at run time'}), with the
 deployed settings (made-up values; nothing is called): the time from process start until the bundle is imported and
 the function's dependencies are built as its first invocation builds them (the handler module plus its composition
 root's \`apiDeps()\` / \`workerDeps()\` / \`pollerDeps()\`), median of ${cold?.runs ?? SIZES.coldStartRuns} processes each, interleaved; resident

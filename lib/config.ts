@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
 import { logger } from './log.js';
 import { obsSettings, type ObsSettings } from './obs/client.js';
-import type { SigningKey } from './obs/sigv4.js';
+import { signV4, type SigningKey } from './obs/sigv4.js';
 import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';
 
@@ -225,12 +225,68 @@ export function createConfigLoader(
   };
 }
 
-/** The process's settings (see createConfigLoader); the SSM client is loaded only where SECRETS_PARAMETER is set. */
-export const loadConfig = createConfigLoader(process.env, readSsmParameter);
+/**
+ * A parameter read kept for `maxAgeMs` (what Powertools Parameters' maxAge did): a rotated secret is
+ * in use within that time. A failed read is never kept, so the next call tries again.
+ */
+export function cachedReader(read: (name: string) => Promise<string>, maxAgeMs: number, now: () => number = Date.now): (name: string) => Promise<string> {
+  const kept = new Map<string, { value: string; at: number }>();
+  return async (name) => {
+    const hit = kept.get(name);
+    if (hit && now() - hit.at < maxAgeMs) return hit.value;
+    const value = await read(name);
+    kept.set(name, { value, at: now() });
+    return value;
+  };
+}
 
-async function readSsmParameter(name: string): Promise<string> {
-  const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
-  const value = await getParameter(name, { decrypt: true, maxAge: SECRETS_MAX_AGE_SECONDS });
-  if (!value) throw new Error('has no value');
+/** The Lambda role's credentials, as the runtime puts them in the environment. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string | undefined;
+}
+
+/**
+ * SSM GetParameter (decrypted) as one SigV4-signed POST over the runtime's fetch: the SSM SDK
+ * client would add about 200 KiB to every function for this one call at cold start.
+ */
+export async function getSsmParameter(
+  name: string,
+  options: { region: string; credentials: AwsCredentials; endpoint?: string; fetch?: typeof fetch; now?: () => Date },
+): Promise<string> {
+  const url = options.endpoint ?? `https://ssm.${options.region}.amazonaws.com/`;
+  const body = JSON.stringify({ Name: name, WithDecryption: true });
+  const headers: Record<string, string> = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetParameter' };
+  if (options.credentials.sessionToken) headers['x-amz-security-token'] = options.credentials.sessionToken;
+  const signed = signV4({ method: 'POST', url, headers, body }, { ak: options.credentials.accessKeyId, sk: options.credentials.secretAccessKey }, options.region, 'ssm', (options.now ?? (() => new Date()))());
+  const res = await (options.fetch ?? fetch)(url, { method: 'POST', headers: signed, body, signal: AbortSignal.timeout(5_000) });
+  const text = await res.text();
+  let answer: { Parameter?: { Value?: unknown }; __type?: unknown } = {};
+  try {
+    answer = JSON.parse(text) as typeof answer;
+  } catch {
+    /* named below */
+  }
+  if (!res.ok) {
+    // Only the error's type (e.g. ParameterNotFound, ThrottlingException), never the body: it could echo a value.
+    const type = typeof answer.__type === 'string' ? answer.__type.split('#').pop() : `HTTP ${res.status}`;
+    throw Object.assign(new Error(`GetParameter failed: ${type}`), { name: type ?? 'SsmError' });
+  }
+  const value = answer.Parameter?.Value;
+  if (typeof value !== 'string' || !value) throw new Error('has no value');
   return value;
 }
+
+/** The process's settings (see createConfigLoader); SSM is called only where SECRETS_PARAMETER is set. */
+export const loadConfig = createConfigLoader(
+  process.env,
+  cachedReader(
+    (name) =>
+      getSsmParameter(name, {
+        region: process.env.AWS_REGION ?? 'eu-central-1',
+        credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '', sessionToken: process.env.AWS_SESSION_TOKEN },
+      }),
+    SECRETS_MAX_AGE_SECONDS * 1000,
+  ),
+);

@@ -1,6 +1,6 @@
 // What the IMS client needs to know, parsed once by the config module (these schemas are the only shape).
 import { endpointTemplate } from '../endpoints.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const passwordAuth = z
   .object({

@@ -1,5 +1,9 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { createConfigLoader, parseConfig, resolveSecrets } from '../../lib/config.js';
+import { cachedReader, createConfigLoader, getSsmParameter, parseConfig, resolveSecrets } from '../../lib/config.js';
+import { NodeSha256 } from '../helpers/node-sha256.js';
 import { once } from '../../lib/runtime/once.js';
 import { hashSecret, newWebhookSecret } from '../../lib/tenants.js';
 import { registerSecret } from '../helpers/secrets.js';
@@ -159,5 +163,69 @@ describe('once', () => {
     expect(built).toEqual({ built: 2 });
     expect(await value()).toBe(built);
     expect(calls).toBe(2);
+  });
+});
+
+describe('the secrets parameter read', () => {
+  it('keeps a read for its max age, reads again after it, and never keeps a failure', async () => {
+    let clock = 0;
+    let reads = 0;
+    let fail = false;
+    const read = cachedReader(async () => {
+      reads++;
+      if (fail) throw new Error('ThrottlingException');
+      return `doc ${reads}`;
+    }, 300_000, () => clock);
+    expect(await read('/p')).toBe('doc 1');
+    clock = 299_999;
+    expect(await read('/p')).toBe('doc 1');
+    clock = 300_000;
+    fail = true;
+    await expect(read('/p')).rejects.toThrow('ThrottlingException');
+    fail = false;
+    expect(await read('/p')).toBe('doc 3');
+    expect(reads).toBe(3);
+  });
+
+  it('asks SSM GetParameter with decryption, SigV4-signed with the role\'s session credentials', async () => {
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: registerSecret('wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'), sessionToken: registerSecret('session-token-example') };
+    const document = JSON.stringify({ IMS_PASSWORD: base.IMS_PASSWORD });
+    const seen: { headers: IncomingHttpHeaders; body: string; verified: boolean }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        void (async () => {
+          // Signed again by the AWS SDK's own signer from what arrived: the same signature only if ours is right.
+          const signer = new SignatureV4({ service: 'ssm', region: 'eu-central-1', credentials, sha256: NodeSha256, applyChecksum: false });
+          const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['host', 'content-type', 'x-amz-target', 'x-amz-date', 'x-amz-security-token'].includes(k))) as Record<string, string>;
+          const again = await signer.sign(
+            { method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/', query: {}, headers, body },
+            { signingDate: new Date(Date.UTC(2026, 11, 1, 1, 30)) },
+          );
+          seen.push({ headers: req.headers, body, verified: again.headers.authorization === req.headers.authorization });
+          const name = (JSON.parse(body) as { Name: string }).Name;
+          res.setHeader('content-type', 'application/x-amz-json-1.1');
+          if (name === '/missing') {
+            res.statusCode = 400;
+            res.end(JSON.stringify({ __type: 'com.amazonaws.ssm#ParameterNotFound', message: `parameter ${document} not found` }));
+          } else res.end(JSON.stringify({ Parameter: { Name: name, Type: 'SecureString', Value: document } }));
+        })();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const options = { region: 'eu-central-1', credentials, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, now: () => new Date(Date.UTC(2026, 11, 1, 1, 30)) };
+      expect(await getSsmParameter('/ims-transfer/prod/secrets', options)).toBe(document);
+      expect(seen[0]?.verified).toBe(true);
+      expect(seen[0]?.headers['x-amz-target']).toBe('AmazonSSM.GetParameter');
+      expect(JSON.parse(seen[0]?.body ?? '{}')).toEqual({ Name: '/ims-transfer/prod/secrets', WithDecryption: true });
+      const error = await getSsmParameter('/missing', options).catch((e: Error) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).name).toBe('ParameterNotFound');
+      expect((error as Error).message).not.toContain(base.IMS_PASSWORD);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lib/api/openapi.js';
@@ -181,5 +182,12 @@ describe('problem details', () => {
   it('keeps internals out of a 500', () => {
     const body = JSON.parse(internalError({ instance: 'req-abc' }).body);
     expect(Object.keys(body).sort()).toEqual(['detail', 'instance', 'status', 'title', 'type']);
+  });
+});
+
+describe('the document intake serves', () => {
+  it('is the committed lib/api/openapi.json, the same as the schemas give (run npm run openapi after changing them)', () => {
+    const committed: unknown = JSON.parse(readFileSync(new URL('../../lib/api/openapi.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(doc)));
   });
 });

@@ -1,0 +1,10 @@
+// Writes lib/api/openapi.json, the OpenAPI document intake serves, from the zod schemas
+// (lib/api/openapi.ts): built here, at build time, so zod-openapi and the schemas' descriptions stay
+// out of the intake bundle. `npm run openapi`; `npm run package` runs it first, and
+// test/unit/openapi.test.ts fails when the committed file differs from what the schemas give.
+import { writeFileSync } from 'node:fs';
+import { openApiDocument } from '../lib/api/openapi.js';
+
+const OPENAPI_JSON = new URL('../lib/api/openapi.json', import.meta.url);
+
+writeFileSync(OPENAPI_JSON, `${JSON.stringify(openApiDocument(), null, 2)}\n`);
