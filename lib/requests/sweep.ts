@@ -11,6 +11,7 @@ import type { ObsEvidence } from './evidence.js';
 import { observeJob } from './observe.js';
 import type { StoredRequest } from './record.js';
 import { transition } from './transition.js';
+import type { DueRequests } from '../store/requests.js';
 
 export interface SweepDeps extends EffectDeps {
   ims: ImsClient;
@@ -89,32 +90,120 @@ async function attend(record: StoredRequest, deps: SweepDeps): Promise<Action> {
   }
 }
 
-/** One pass over what is due now. Errors on one record are logged; the record comes due again after the lease. */
+async function setAsideCorrupt(corrupt: DueRequests['corrupt'], deps: SweepDeps): Promise<void> {
+  for (const item of corrupt) {
+    // Left in the index, a corrupt item would fill every sweep's batch once enough of them pile up.
+    const setAside = await deps.store.setAside(item, deps.now()).catch((error: unknown) => error as Error);
+    logger.error('corrupt request item set aside', { requestId: item.id, error: item.error.message, setAside: setAside === true });
+  }
+}
+
+/** Takes a due record and attends to it. Errors on one record are logged; the record comes due again after the lease. */
+async function handle(record: StoredRequest, deps: SweepDeps, report: SweepReport): Promise<void> {
+  try {
+    const taken = await take(record, deps);
+    if (!taken) return;
+    report.taken++;
+    const action = await attend(taken, deps);
+    if (action !== 'none') report[action]++;
+  } catch (error) {
+    logger.error('sweep failed for a request', { requestId: record.id, error: (error as Error).message });
+  }
+}
+
+const emptyReport = (): SweepReport => ({ due: 0, taken: 0, requeued: 0, checked: 0, announced: 0, corrupt: 0 });
+
+/** One pass over what is due now, one batch. */
 export async function sweepOnce(deps: SweepDeps): Promise<SweepReport> {
   const due = await deps.store.due(deps.now(), deps.batchSize);
-  for (const corrupt of due.corrupt) {
-    // Left in the index, a corrupt item would fill every sweep's batch once enough of them pile up.
-    const setAside = await deps.store.setAside(corrupt, deps.now()).catch((error: unknown) => error as Error);
-    logger.error('corrupt request item set aside', { requestId: corrupt.id, error: corrupt.error.message, setAside: setAside === true });
-  }
-  const report: SweepReport = { due: due.records.length, taken: 0, requeued: 0, checked: 0, announced: 0, corrupt: due.corrupt.length };
-  await mapLimit(due.records, deps.concurrency, async (record) => {
-    try {
-      const taken = await take(record, deps);
-      if (!taken) return;
-      report.taken++;
-      const action = await attend(taken, deps);
-      if (action !== 'none') report[action]++;
-    } catch (error) {
-      logger.error('sweep failed for a request', { requestId: record.id, error: (error as Error).message });
-    }
-  });
+  await setAsideCorrupt(due.corrupt, deps);
+  const report: SweepReport = { ...emptyReport(), due: due.records.length, corrupt: due.corrupt.length };
+  await mapLimit(due.records, deps.concurrency, (record) => handle(record, deps, report));
   return report;
 }
 
 /**
- * Sweeps until shortly before the invocation must end, pausing between sweeps, so that checks
- * come more often than the one-minute schedule. Returns the reports of every sweep.
+ * Everything due now, with the lanes fed continuously: the next page of due records is read while
+ * the lanes still work through the last one, so no lane waits for a whole batch; and each lane
+ * takes (holds) its next record while it attends to the current one, so the hold write is not in
+ * series with the IMS call. A record is always held before it is attended to, so overlapping sweeps
+ * still never act on one record at once. Records are taken only while `mayStart()` holds; each is
+ * handled at most once per round (a page read before an earlier write shows may still list it).
+ * Ends when nothing new is due.
+ */
+export async function sweepRound(deps: SweepDeps, mayStart: () => boolean): Promise<SweepReport> {
+  const report = emptyReport();
+  const seen = new Set<string>();
+  const waiting: StoredRequest[] = [];
+  let more = true;
+  let reading: Promise<void> | null = null;
+  let readFailed: unknown = null;
+  const readPage = async () => {
+    const due = await deps.store.due(deps.now(), deps.batchSize);
+    await setAsideCorrupt(due.corrupt, deps);
+    report.corrupt += due.corrupt.length;
+    const fresh = due.records.filter((r) => !seen.has(r.id));
+    for (const r of fresh) seen.add(r.id);
+    report.due += fresh.length;
+    waiting.push(...fresh);
+    // A short page is all that is due; a page of nothing new means the rest is being handled.
+    if (due.records.length < deps.batchSize || fresh.length === 0) more = false;
+  };
+  const nextTaken = async (): Promise<StoredRequest | null> => {
+    for (;;) {
+      if (!mayStart()) return null;
+      if (more && !reading && waiting.length <= 2 * deps.concurrency) {
+        reading = readPage()
+          .catch((error: unknown) => {
+            readFailed = error;
+            more = false;
+          })
+          .finally(() => {
+            reading = null;
+          });
+      }
+      const record = waiting.shift();
+      if (!record) {
+        if (!reading) return null;
+        await reading;
+        continue;
+      }
+      try {
+        const taken = await take(record, deps);
+        if (taken) {
+          report.taken++;
+          return taken;
+        }
+      } catch (error) {
+        logger.error('sweep failed for a request', { requestId: record.id, error: (error as Error).message });
+      }
+    }
+  };
+  const lane = async () => {
+    let next = nextTaken();
+    for (;;) {
+      const taken = await next;
+      if (!taken) return;
+      next = nextTaken();
+      try {
+        const action = await attend(taken, deps);
+        if (action !== 'none') report[action]++;
+      } catch (error) {
+        logger.error('sweep failed for a request', { requestId: taken.id, error: (error as Error).message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: deps.concurrency }, lane));
+  // The due index could not be read: fail the invocation, as a failed first read always did.
+  if (readFailed && report.due === 0) throw readFailed;
+  return report;
+}
+
+/**
+ * Sweeps until shortly before the invocation must end, pausing between rounds, so that checks
+ * come more often than the one-minute schedule. No record is started within `reserveMs` of the
+ * end; one cut off by the timeout is held for its lease and handled by a later sweep. Returns
+ * the report of every round.
  */
 export async function sweepUntil(
   deps: SweepDeps & { sleep: (ms: number) => Promise<void> },
@@ -123,10 +212,7 @@ export async function sweepUntil(
 ): Promise<SweepReport[]> {
   const reports: SweepReport[] = [];
   for (;;) {
-    const report = await sweepOnce(deps);
-    reports.push(report);
-    // A full batch means more is due: sweep again at once.
-    if (report.due >= deps.batchSize && remainingMs() > reserveMs) continue;
+    reports.push(await sweepRound(deps, () => remainingMs() > reserveMs));
     if (remainingMs() < pauseMs + reserveMs) return reports;
     await deps.sleep(pauseMs);
   }

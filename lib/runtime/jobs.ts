@@ -49,7 +49,8 @@ export function buildWorkerDeps(cfg: Config): WorkerDeps {
 }
 
 export function buildPollerDeps(cfg: Config): PollerDeps {
-  return { ...buildEffectDeps(cfg), batchSize: 100, concurrency: 8, sleep: (ms) => sleep(ms).then(() => undefined), pauseMs: 5_000, reserveMs: 12_000 };
+  // No record starts in the last 3 s; one the timeout cuts off stays held for its 60 s lease and a later sweep handles it.
+  return { ...buildEffectDeps(cfg), batchSize: 100, concurrency: 8, sleep: (ms) => sleep(ms).then(() => undefined), pauseMs: 5_000, reserveMs: 3_000 };
 }
 
 export const workerDeps = builtFromSettings(loadConfig, buildWorkerDeps);

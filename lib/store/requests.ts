@@ -210,11 +210,27 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
     const count = Math.floor(limit);
     if (!(count >= 1)) return { records: [], corrupt: [] };
     const bound = dueUpperBound(now);
-    const perShard = await Promise.all(allDueShards().map((shard) => dueInShard(shard, bound, count)));
-    const oldestFirst = perShard
-      .flat()
-      .sort((a, b) => (String(a.due_sk) < String(b.due_sk) ? -1 : String(a.due_sk) > String(b.due_sk) ? 1 : 0))
-      .slice(0, count);
+    // Each shard is read about a quarter of the batch at a time, and further only while its items are
+    // still among the oldest `count`: the same records as reading `count` from every shard, a quarter of the reads.
+    const shards = allDueShards().map((shard) => ({ shard, items: [] as Item[], startKey: undefined as Item | undefined, done: false }));
+    const step = Math.ceil(count / shards.length) + 1;
+    const readMore = async (s: (typeof shards)[number]) => {
+      const page = await dueInShard(s.shard, bound, step, s.startKey);
+      s.items.push(...page.items);
+      s.startKey = page.startKey;
+      s.done = page.startKey === undefined;
+    };
+    await Promise.all(shards.map(readMore));
+    const byDueSk = (a: Item, b: Item) => (String(a.due_sk) < String(b.due_sk) ? -1 : String(a.due_sk) > String(b.due_sk) ? 1 : 0);
+    let oldestFirst: Item[];
+    for (;;) {
+      oldestFirst = shards.flatMap((s) => s.items).sort(byDueSk);
+      const cutoff = oldestFirst.length >= count ? String(oldestFirst[count - 1]?.due_sk) : null;
+      const mayHoldOlder = shards.filter((s) => !s.done && (cutoff === null || String(s.items.at(-1)?.due_sk ?? '') <= cutoff));
+      if (mayHoldOlder.length === 0) break;
+      await Promise.all(mayHoldOlder.map(readMore));
+    }
+    oldestFirst = oldestFirst.slice(0, count);
     const records: StoredRequest[] = [];
     const corrupt: CorruptDueItem[] = [];
     for (const raw of oldestFirst) {
@@ -245,27 +261,21 @@ export function createRequestStore({ client, tableName }: { client: DynamoDBDocu
     }
   }
 
-  async function dueInShard(shard: string, bound: string, limit: number): Promise<Item[]> {
-    const found: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const res = await send('Query', () =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: DUE_INDEX,
-            KeyConditionExpression: 'due_pk = :shard AND due_sk < :bound',
-            ExpressionAttributeValues: { ':shard': shard, ':bound': bound },
-            ScanIndexForward: true,
-            Limit: limit - found.length,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      found.push(...(res.Items ?? []));
-      startKey = res.LastEvaluatedKey;
-    } while (startKey && found.length < limit);
-    return found;
+  async function dueInShard(shard: string, bound: string, limit: number, startKey: Item | undefined): Promise<{ items: Item[]; startKey: Item | undefined }> {
+    const res = await send('Query', () =>
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: 'due_pk = :shard AND due_sk < :bound',
+          ExpressionAttributeValues: { ':shard': shard, ':bound': bound },
+          ScanIndexForward: true,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    return { items: res.Items ?? [], startKey: res.LastEvaluatedKey };
   }
 
   return { create, get, list, save, due, setAside };
