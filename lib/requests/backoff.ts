@@ -1,4 +1,5 @@
-// When the poller asks IMS about a running job again: pure arithmetic on the job's age, no clock.
+// When the poller asks IMS about a running job again: pure arithmetic on the job's age and, where
+// IMS reports it, its progress; no clock.
 import * as z from 'zod';
 
 export const checkBackoff = z
@@ -22,6 +23,27 @@ export function nextCheckDelayMs(jobAgeMs: number, backoff: CheckBackoff = DEFAU
   // A clock that went backwards (or garbage) must not stall or spin the poller.
   if (!Number.isFinite(jobAgeMs) || jobAgeMs < 0) return backoff.minMs;
   return Math.min(backoff.maxMs, Math.max(backoff.minMs, Math.floor(jobAgeMs)));
+}
+
+/**
+ * Of the job's age, the least the next check waits once its end is estimated as near: completion is
+ * noticed within about this share of the job's duration, with a bounded number of queries near the end.
+ */
+export const NEAR_END_SHARE = 0.06;
+
+/**
+ * The wait before the next status query of a job that has run `jobAgeMs` and reports `progress`
+ * percent (null where IMS has no progress call). With 1 to 99 %, and progress roughly linear in
+ * time, the job ends at the latest at age × 100 / progress: the next check is aimed there, not
+ * sooner than NEAR_END_SHARE of its age (minMs at least), and not later than its age so far or maxMs,
+ * whichever is longer: a job whose progress misleads is still noticed within that. A 30-minute job
+ * costs about 9 queries instead of 11 and is noticed seconds after its end instead of minutes.
+ * Without progress (or at 0 %, which says nothing of the rest): nextCheckDelayMs.
+ */
+export function nextCheckDelayWithProgressMs(jobAgeMs: number, progress: number | null, backoff: CheckBackoff = DEFAULT_CHECK_BACKOFF): number {
+  if (progress === null || !(progress >= 1 && progress < 100) || !Number.isFinite(jobAgeMs) || jobAgeMs <= 0) return nextCheckDelayMs(jobAgeMs, backoff);
+  const remaining = (jobAgeMs * 100) / progress - jobAgeMs;
+  return Math.floor(Math.min(Math.max(backoff.maxMs, jobAgeMs), Math.max(backoff.minMs, NEAR_END_SHARE * jobAgeMs, remaining)));
 }
 
 /** The ISO time `delayMs` after `from`, as records store their times. */

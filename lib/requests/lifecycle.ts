@@ -20,7 +20,7 @@
 //   They leave `updated_at` alone: it dates the request's own progress, which the sweep's re-enqueue
 //   interval is measured from.
 import * as z from 'zod';
-import { checkBackoff, dueAt, nextCheckDelayMs } from './backoff.js';
+import { checkBackoff, dueAt, nextCheckDelayWithProgressMs } from './backoff.js';
 import { hintFor, type OwnErrorCode } from '../ims/hints.js';
 import { webhookEventId } from './ids.js';
 import type { RequestError, RequestStatus, StoredRequest } from './record.js';
@@ -412,10 +412,12 @@ function keepChecking(record: StoredRequest, at: Date, settings: LifecycleSettin
   const deadline = deadlineOf(record, settings);
   if (at.getTime() >= deadline) return timedOut(record, at, settings);
   const startedAt = Date.parse(record.submitted_at ?? record.created_at);
-  const delay = nextCheckDelayMs(at.getTime() - startedAt, settings.checkBackoff);
+  const merged = mergedProgress(record.progress, progress);
+  // Aimed at the end the progress percentage points to, where IMS reports one; else by the job's age.
+  const delay = nextCheckDelayWithProgressMs(at.getTime() - startedAt, merged, settings.checkBackoff);
   return accept({
     ...record,
-    progress: mergedProgress(record.progress, progress),
+    progress: merged,
     updated_at: at.toISOString(),
     // Never sleep past the deadline: the check at the deadline fails the request.
     next_check_at: new Date(Math.min(at.getTime() + delay, deadline)).toISOString(),

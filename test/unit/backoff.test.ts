@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBackoff, DEFAULT_CHECK_BACKOFF, dueAt, nextCheckDelayMs } from '../../lib/requests/backoff.js';
+import { checkBackoff, DEFAULT_CHECK_BACKOFF, dueAt, nextCheckDelayMs, nextCheckDelayWithProgressMs } from '../../lib/requests/backoff.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -68,6 +68,48 @@ describe('a simulated one-hour job', () => {
     for (let duration = 6 * MINUTE; duration <= 3 * HOUR; duration += 7 * SECOND) {
       const checks = checksUntilNoticed(duration);
       expect((checks[checks.length - 1] ?? 0) - duration).toBeLessThanOrEqual(5 * MINUTE);
+    }
+  });
+});
+
+/** Progress as Huawei's progress call reports it for a job of `durationMs` (whole percent, 0 for its first tenth, as the simulator does). */
+const reported = (age: number, durationMs: number) => (age < durationMs / 10 ? 0 : Math.min(99, Math.max(1, Math.floor((age / durationMs) * 100))));
+
+/** The ages at which a job with a progress call is queried, up to the query that sees it done. */
+function checksWithProgress(durationMs: number): number[] {
+  const checks: number[] = [];
+  let age = FIRST_CHECK_MS;
+  for (;;) {
+    checks.push(age);
+    if (age >= durationMs) return checks;
+    age += nextCheckDelayWithProgressMs(age, reported(age, durationMs));
+  }
+}
+
+describe('nextCheckDelayWithProgressMs', () => {
+  it('aims at the latest end the progress allows, within [max(minMs, 6 % of the age), max(maxMs, the age)]', () => {
+    // 25 % after 1 min: the end is at the latest 60 s × 100 / 25 = 240 s; capped at 5 min.
+    expect(nextCheckDelayWithProgressMs(MINUTE, 25)).toBe(180 * SECOND);
+    expect(nextCheckDelayWithProgressMs(MINUTE, 10)).toBe(5 * MINUTE);
+    expect(nextCheckDelayWithProgressMs(10 * SECOND, 90)).toBe(10 * SECOND);
+    expect(nextCheckDelayWithProgressMs(HOUR, 99)).toBe(0.06 * HOUR);
+    expect(nextCheckDelayWithProgressMs(HOUR, 80)).toBe(15 * MINUTE);
+    // 10 % after an hour: nine more hours by the percentage, but never more than the age so far.
+    expect(nextCheckDelayWithProgressMs(HOUR, 10)).toBe(HOUR);
+  });
+
+  it('falls back to the job age without progress, at 0 % (nothing known of the rest) or with nonsense', () => {
+    for (const progress of [null, 0, 100, Number.NaN, -3]) expect(nextCheckDelayWithProgressMs(40 * SECOND, progress)).toBe(nextCheckDelayMs(40 * SECOND));
+  });
+
+  it('notices a job within 10 % of its duration (or 10 s), asks no more than by its age alone, and at most 20 times per hour of job from 30 minutes on', () => {
+    for (let duration = MINUTE; duration <= 6 * HOUR; duration = Math.round(duration * 1.13)) {
+      const checks = checksWithProgress(duration);
+      const noticedAt = checks[checks.length - 1] ?? 0;
+      expect(noticedAt).toBeGreaterThanOrEqual(duration);
+      expect(noticedAt - duration).toBeLessThanOrEqual(Math.max(10 * SECOND, 0.1 * duration));
+      if (duration >= 30 * MINUTE) expect(checks.length / (duration / HOUR)).toBeLessThanOrEqual(20);
+      expect(checks.length).toBeLessThanOrEqual(checksUntilNoticed(duration).length);
     }
   });
 });

@@ -426,15 +426,18 @@ describe('submission', () => {
 describe('the running job', () => {
   const running = inStatus('running'); // submitted at T0 + 2 s
 
-  it('records progress and schedules the next check by the job age', () => {
+  it('records progress and schedules the next check at the end it points to (by the job age without it)', () => {
     const { record, effects } = step(running, { type: 'job-status', status: 'RUNNING', progress: 40, at: at(2 * SECOND + 40 * SECOND) });
     expect(record.progress).toBe(40);
     expect(record.status).toBe('running');
-    expect(record.next_check_at).toBe(iso(2 * SECOND + 80 * SECOND));
+    // 40 % after 40 s: the end is at the latest 40 s × 100 / 40 = 100 s after submission.
+    expect(record.next_check_at).toBe(iso(2 * SECOND + 100 * SECOND));
+    expect(step(running, { type: 'job-status', status: 'RUNNING', at: at(2 * SECOND + 40 * SECOND) }).record.next_check_at).toBe(iso(2 * SECOND + 80 * SECOND));
     expect(effects).toEqual([]);
     const later = step(record, { type: 'job-status', status: 'RUNNING', progress: 30, at: at(2 * SECOND + HOUR) }).record;
     expect(later.progress).toBe(40);
-    expect(later.next_check_at).toBe(iso(2 * SECOND + HOUR + 5 * MINUTE));
+    // Still 40 % after an hour: the percentage misleads, so the wait is bounded by the job's age.
+    expect(later.next_check_at).toBe(iso(2 * SECOND + HOUR + HOUR));
     expect(step(later, { type: 'job-status', status: 'INIT', at: at(2 * HOUR) }).record.progress).toBe(40);
   });
 
