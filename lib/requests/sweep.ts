@@ -213,7 +213,9 @@ export async function sweepUntil(
   const reports: SweepReport[] = [];
   for (;;) {
     reports.push(await sweepRound(deps, () => remainingMs() > reserveMs));
-    if (remainingMs() < pauseMs + reserveMs) return reports;
-    await deps.sleep(pauseMs);
+    // The last pause is shortened so that a last round runs just before the reserve: the gap to the next invocation stays short.
+    const pause = Math.min(pauseMs, remainingMs() - reserveMs - 100);
+    if (pause <= 0) return reports;
+    await deps.sleep(pause);
   }
 }
