@@ -147,6 +147,15 @@ ${weight.rows
         .join(', ')}`,
   )
   .join('\n')}`;
+      if (weight.rows.some((r) => r.beyondBytes > 150 * 1024)) {
+        body += `
+
+Where the goal is missed: what is left beyond the floor is the service's own code (its largest parts the error-hint
+table lib/ims/hints.ts, about 24 KiB, and in intake the OpenAPI document, about 30 KiB of JSON), zod's core (about
+100 KiB with \`import * as z\`: the classic API keeps every schema method, JSON Schema conversion included) and the
+Powertools logger (about 21 KiB). Reaching 150 KiB takes zod/mini in every runtime schema (lib/requests, lib/ims,
+lib/api, lib/chatops, lib/store) and a small JSON logger: a change across modules, not a limit of the platform.`;
+      }
     }
     sections.push(`### 1. Bundle weight per function
 
@@ -251,13 +260,24 @@ ${loadNote('intake')}`);
 |---:|---:|---:|---|---|
 | ${fixed(poller.jobsPerSec)} jobs/s | ${fixed(poller.limitPerSec, 0)} jobs/s | **${fixed(share * 100, 0)} %** | ≥ 60 % | ${verdict(share >= 0.6)} |
 
-${poller.minutes.map((m, i) => `- minute ${i + 1}: ${m.checked} jobs checked, the invocation busy ${fixed(m.busyMs / 1000)} s of ${fixed(poller.minuteMs / 1000, 0)} s, ${m.backlogLeft} still due after it`).join('\n')}`;
+${poller.minutes.map((m, i) => `- minute ${i + 1}: ${m.checked} jobs checked, the invocation busy ${fixed(m.busyMs / 1000)} s of ${fixed(poller.minuteMs / 1000, 0)} s, ${m.backlogLeft} still due after it`).join('\n')}${
+        share < 0.6
+          ? `
+
+Where the goal is missed: the limit counts only the IMS latency, but each job also costs two conditional writes (the
+hold that keeps overlapping sweeps from asking IMS twice, and the outcome) and its share of the due query, and here
+dynalite, the simulator and the poller share one Node thread on a loaded 2-core machine: a CPU profile of a reduced
+run shows that thread busy about 85 % of the time, the AWS SDK's per-call work (middleware, signing, marshalling) its
+largest part. The lanes no longer wait for one another (continuous feed, the next hold taken during the IMS call), so
+what remains is CPU per job in the stand-ins and the SDK; in the cloud the writes are network latency, not this CPU.`
+          : ''
+      }`;
     }
     sections.push(`### 4. Poller, sustained over a backlog
 
 ${poller?.backlog ?? SIZES.pollerBacklog} running export jobs, all due, in dynalite; the IMS simulator answers every job query ${poller?.latencyMs ?? 50} ms late (a delay
 fault). The real poller handler (handlers/poller.ts over its composition root, batch ${poller?.batchSize ?? 100}) is invoked once a
-minute with a ${fixed((poller?.minuteMs ?? SIZES.pollerMinuteMs) / 1000, 0)} s context${(poller?.minuteMs ?? 60_000) < 60_000 ? ' (reduced run: the minute, and the poller\'s 5 s pause and 12 s reserve with it, shrunk in proportion)' : ''}; jobs checked per
+minute with a ${fixed((poller?.minuteMs ?? SIZES.pollerMinuteMs) / 1000, 0)} s context${(poller?.minuteMs ?? 60_000) < 60_000 ? ' (reduced run: the minute, and the poller\'s 5 s pause and 3 s reserve with it, shrunk in proportion)' : ''}; jobs checked per
 minute ÷ 60 s is its sustained rate (the rest of the minute nothing runs, so it is not waited for), counted over the
 minutes that ended with jobs still due. Limit: concurrency ÷ IMS latency.
 
@@ -289,15 +309,21 @@ ${lag.rows
   )
   .join('\n')}
 
-A job under 3 minutes cannot meet "≤ 20 queries per hour of job" with even one query (one query in a minute is 60 per
-hour): for the shortest durations that goal needs a floor such as "or ≤ N queries per job".`;
+Goals that cannot be met as written: "≤ 20 queries per hour of job" for jobs under about 15 minutes. One query is
+already 60 per hour of a 1-minute job, and a 5-minute job would have to be noticed with at most 1.7 queries: without
+knowing its end in advance, at least one query before it and one after (2 queries = 24 per hour, and that only with
+an exact estimate after the first). IMS (and the simulator) reports 0 % for the first part of a job, so the checks
+before the first percentage follow the job's age (10 s, 20 s, 40 s, ...): a 15-minute job spends 4-5 queries before
+its percentage can aim the next one (5 would be its whole budget). For those durations the goal needs a floor such as
+"or ≤ 4 queries per job"; the lag goal is met there with a handful of queries.`;
     }
     sections.push(`### 5. Notification lag and job queries, 1 minute to 6 hours
 
 Export jobs of ${lag?.rows.map((r) => `${r.nominalMin}`).join(', ') ?? SIZES.lagDurationsMin.join(', ')} minutes (${lag?.samplesPerDuration ?? SIZES.lagSamples} each, every duration ±${(lag?.jitter ?? 0.1) * 100} %,
 submitted at seeded random moments of the first five minutes so every phase against the poller's minute occurs)
 run on one fake clock: the real intake, worker and poller handlers over their composition roots, with the production
-timings (first check after 10 s, backoff to 5 min), against dynalite, fauxqs and one IMS simulator per job (each its
+timings (first check after 10 s, then aimed at the end the progress percentage points to, by the job's age without
+it), against dynalite, fauxqs and one IMS simulator per job (each its
 own region, for its own duration; Huawei's progress call answers). The poller is invoked every fake minute and its
 pauses move the clock, so its checks fall on the sweep instants the deployed schedule gives (${lag?.sweeps ?? 'n/a'} sweeps in
 ${lag?.invocations ?? 'n/a'} invocations). Lag: from the job's end (simulator) to \`completed_at\`. Queries: the simulator's job status and
