@@ -116,7 +116,8 @@ async function main() {
         jobs.push({ nominalMin, jobMs, region: `lag-${jobs.length}`, submitAt, sim });
       }
     }
-    const { apiKey, tenants } = benchTenant();
+    // The tenant's fence names every job's region (each job has its own simulator as its own region).
+    const { apiKey, tenants } = benchTenant({ ims_projects: jobs.map((j) => ({ region: j.region, project_id: SIM_DEFAULTS.projectId })) });
     Object.assign(process.env, services.settings, simulatorClientSettings(jobs[0]?.sim.url ?? ''), {
       TENANTS: tenants,
       IMS_REGION_ENDPOINTS: JSON.stringify(Object.fromEntries(jobs.map((j) => [j.region, { imsEndpoint: j.sim.url, iamEndpoint: j.sim.url }]))),

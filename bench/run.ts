@@ -163,8 +163,8 @@ Each handler bundled as serverless-esbuild deploys it (serverless.yml \`custom.e
 target ${DEPLOY_BUILD.target} (read from serverless.yml), platform node, format esm, \`.mjs\`, the createRequire banner, nothing external), with esbuild's
 metafile. The floor bundle (bench/floors/) builds only the clients the function has: the DynamoDB document client and
 the SQS client (intake: bench/floors/intake.ts), plus an undici Agent (worker and poller: bench/floors/jobs.ts). The
-weight beyond the AWS SDK clients and undici the function needs is its bundle minus its floor (so the SSM client,
-which only the secrets read at cold start uses, counts as beyond).
+weight beyond the AWS SDK clients and undici the function needs is its bundle minus its floor (the secrets read at
+cold start uses no SDK client: one signed GetParameter over fetch).
 
 ${body}
 
