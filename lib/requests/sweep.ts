@@ -113,15 +113,6 @@ async function handle(record: StoredRequest, deps: SweepDeps, report: SweepRepor
 
 const emptyReport = (): SweepReport => ({ due: 0, taken: 0, requeued: 0, checked: 0, announced: 0, corrupt: 0 });
 
-/** One pass over what is due now, one batch. */
-export async function sweepOnce(deps: SweepDeps): Promise<SweepReport> {
-  const due = await deps.store.due(deps.now(), deps.batchSize);
-  await setAsideCorrupt(due.corrupt, deps);
-  const report: SweepReport = { ...emptyReport(), due: due.records.length, corrupt: due.corrupt.length };
-  await mapLimit(due.records, deps.concurrency, (record) => handle(record, deps, report));
-  return report;
-}
-
 /**
  * Everything due now, with the lanes fed continuously: the next page of due records is read while
  * the lanes still work through the last one, so no lane waits for a whole batch; and each lane

@@ -14,7 +14,7 @@ import { isPagePath } from '../../lib/page/serve.js';
 import { createImsClient } from '../../lib/ims/client.js';
 import { createObsEvidence } from '../../lib/requests/evidence.js';
 import type { RequestRecord } from '../../lib/requests/record.js';
-import { sweepOnce, type PollerDeps, type SweepReport } from '../../lib/requests/sweep.js';
+import { sweepRound, type PollerDeps, type SweepReport } from '../../lib/requests/sweep.js';
 import type { WorkerDeps } from '../../lib/requests/worker.js';
 import { buildApiDeps, buildPollerDeps, buildWorkerDeps } from '../../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret, tenantDirectory } from '../../lib/tenants.js';
@@ -189,7 +189,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       }
       return { received: messages.length, failed: messages.length - toDelete.size };
     },
-    sweep: () => sweepOnce(poller),
+    sweep: () => sweepRound(poller, () => true),
     async settle(done, { rounds = 80, pauseMs = 100 } = {}) {
       for (let i = 0; i < rounds; i++) {
         if (await done()) return;

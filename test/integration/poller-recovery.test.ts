@@ -16,7 +16,7 @@ import { lifecycleTimings } from '../../lib/requests/lifecycle.js';
 
 const DEFAULT_LIFECYCLE_TIMINGS = lifecycleTimings.parse({});
 import type { RequestRecord, StoredRequest } from '../../lib/requests/record.js';
-import { sweepOnce, sweepRound, type SweepReport } from '../../lib/requests/sweep.js';
+import { sweepRound, type SweepReport } from '../../lib/requests/sweep.js';
 import { StoreError } from '../../lib/store/requests.js';
 import { dueShard } from '../../lib/store/table.js';
 import { webhookEventId } from '../../lib/requests/ids.js';
@@ -345,7 +345,7 @@ describe('two sweeps at once', () => {
     expect(running.map((r) => r.status)).toEqual(ids.map(() => 'running'));
     // Everything is due at the first job check (10 s); the webhook retry (5 s) is overdue by then.
     fake += TIMINGS.firstCheckDelayMs;
-    const [a, b] = await Promise.all([sweepOnce(pipe().poller), sweepOnce(pipe().poller)]);
+    const [a, b] = await Promise.all([sweepRound(pipe().poller, () => true), sweepRound(pipe().poller, () => true)]);
     // Both sweeps read all seven records, and between them took each exactly once.
     expect([a.due, b.due]).toEqual([7, 7]);
     expect(a.taken + b.taken).toBe(7);
@@ -357,14 +357,13 @@ describe('two sweeps at once', () => {
       { id: failedEvent, status: 204 },
     ]);
 
-    // Two overlapping sweeps at every check until the jobs end, one of them a continuously fed round
-    // (the deployed poller's, which takes its next record while attending to one): each check is one query.
+    // Two overlapping sweeps at every check until the jobs end (each takes its next record while attending to one): each check is one query.
     let checks = 6;
     for (let round = 0; round < 50; round++) {
       const records = await Promise.all(ids.map(stored));
       if (records.every((r) => terminal(r) && r.webhook.status !== 'pending')) break;
       fake = Math.max(fake, Math.min(...records.filter((r) => r.next_check_at !== null).map((r) => at(r.next_check_at))));
-      const pair = await Promise.all([sweepOnce(pipe().poller), sweepRound(pipe().poller, () => true)]);
+      const pair = await Promise.all([sweepRound(pipe().poller, () => true), sweepRound(pipe().poller, () => true)]);
       checks += pair[0].checked + pair[1].checked;
     }
     const jobIds = running.map((r) => r.ims_job_id as string);
