@@ -202,10 +202,12 @@ export async function sweepUntil(
   { pauseMs, reserveMs }: { pauseMs: number; reserveMs: number },
 ): Promise<SweepReport[]> {
   const reports: SweepReport[] = [];
+  // A short invocation (a local schedule of seconds) keeps three quarters of its time for sweeping.
+  const reserve = Math.min(reserveMs, remainingMs() / 4);
   for (;;) {
-    reports.push(await sweepRound(deps, () => remainingMs() > reserveMs));
+    reports.push(await sweepRound(deps, () => remainingMs() > reserve));
     // The last pause is shortened so that a last round runs just before the reserve: the gap to the next invocation stays short.
-    const pause = Math.min(pauseMs, remainingMs() - reserveMs - 100);
+    const pause = Math.min(pauseMs, remainingMs() - reserve - 100);
     if (pause <= 0) return reports;
     await deps.sleep(pause);
   }
