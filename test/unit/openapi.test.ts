@@ -21,6 +21,8 @@ import {
 type Operation = { security?: unknown[]; parameters?: { in: string; name: string }[]; responses: Record<string, unknown> };
 
 const doc = openApiDocument();
+// As built, before any test below reads (or a validator dereferences) it.
+const asBuilt: unknown = JSON.parse(JSON.stringify(doc));
 const paths = doc.paths as Record<string, Record<string, Operation>>;
 const operation = (method: string, path: string): Operation => {
   const op = paths[path]?.[method];
@@ -188,6 +190,6 @@ describe('problem details', () => {
 describe('the document intake serves', () => {
   it('is the committed lib/api/openapi.json, the same as the schemas give (run npm run openapi after changing them)', () => {
     const committed: unknown = JSON.parse(readFileSync(new URL('../../lib/api/openapi.json', import.meta.url), 'utf8'));
-    expect(committed).toEqual(JSON.parse(JSON.stringify(doc)));
+    expect(committed).toEqual(asBuilt);
   });
 });
