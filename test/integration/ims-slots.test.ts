@@ -7,7 +7,7 @@ import { dynamoDocumentClient, sqsClient } from '../../lib/aws.js';
 import type { RequestRecord } from '../../lib/requests/record.js';
 import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
 import { createImsSlots, type ImsSlots } from '../../lib/store/ims-slots.js';
-import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { startPipeline, uploadSources, type Pipeline } from '../helpers/pipeline.js';
 import { registerSecret } from '../helpers/secrets.js';
 import { startTestServices } from '../helpers/services.js';
 
@@ -116,6 +116,8 @@ describe('a burst of 200 requests for one project with a cap of 12 IMS jobs in f
     expect(p.cfg.imsProjectMaxInFlight).toBe(CAP);
     // A producer's own messages: the same worker path as HTTP requests, without the per-tenant rate limit.
     const client = sqsClient({ endpoint: p.services.sqsEndpoint, region: p.services.region });
+    // The files are in OBS before they are imported, as a user uploads them (the worker checks).
+    for (let i = 0; i < BURST; i++) uploadSources(p.sim, { image_url: `ims-images:burst/${i}.qcow2` });
     for (let batch = 0; batch < BURST / 10; batch++) {
       await client.send(
         new SendMessageBatchCommand({
