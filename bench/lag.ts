@@ -14,6 +14,7 @@ import { apiDeps } from '../lib/runtime/api.js';
 import { pollerDeps, workerDeps } from '../lib/runtime/jobs.js';
 import { SIM_DEFAULTS, simulatorClientSettings } from '../local/ims-sim/defaults.js';
 import { startImsSimulator, type ImsSimulator } from '../local/ims-sim/server.js';
+import { seeded } from './chaos/harness.js';
 import { startLocalServices } from '../local/services.js';
 import { SIZES, lambdaContext, log, percentile, runMain } from './common.js';
 import { median } from './measure.js';
@@ -23,17 +24,6 @@ import { benchTenant } from './tenant.js';
 const MINUTE = 60_000;
 const JITTER = 0.1;
 
-/** A small seeded generator (mulberry32): the same spread of durations and phases every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Job {
   nominalMin: number;

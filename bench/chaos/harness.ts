@@ -7,7 +7,7 @@ import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 
 export type RequestShape = 'export' | 'export-quick' | 'import-system' | 'import-data' | 'import-quick' | 'capture' | 'capture-export' | 'invalid' | 'sim-fail';
 
-/** A seeded generator, so a run's mix and faults can be repeated (`CHAOS_SEED`). */
+/** A seeded generator (mulberry32), so a run's mix, faults and spreads can be repeated (`CHAOS_SEED`; the lag bench too). */
 export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
