@@ -1,7 +1,9 @@
 // What every issue-13 benchmark shares: the run's sizes (full, or reduced with `--quick` /
 // BENCH_QUICK=1), serverless.yml's esbuild settings, a Lambda-like context, and how a bench that
 // runs in its own process hands its figures back to bench/run.ts.
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -98,4 +100,30 @@ export function runMain(main: () => Promise<unknown>): void {
     process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });
+}
+
+/** `POST /v1/exports` as API Gateway (HTTP API, payload 2.0) hands it to the intake function, made at `at`. */
+export function exportPostEvent(apiKey: string, body: unknown, at: number = Date.now()): APIGatewayProxyEventV2 {
+  const text = JSON.stringify(body);
+  return {
+    version: '2.0',
+    routeKey: 'POST /v1/exports',
+    rawPath: '/v1/exports',
+    rawQueryString: '',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': String(text.length), host: 'api.bench.example', 'user-agent': 'bench' },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'api.bench.example',
+      domainPrefix: 'api',
+      http: { method: 'POST', path: '/v1/exports', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'bench' },
+      requestId: randomUUID(),
+      routeKey: 'POST /v1/exports',
+      stage: '$default',
+      time: new Date(at).toUTCString(),
+      timeEpoch: at,
+    },
+    body: text,
+    isBase64Encoded: false,
+  };
 }

@@ -3,7 +3,6 @@
 // loaded in this process and invoked as Lambda invokes them, with API Gateway HTTP API (payload 2.0)
 // events, against dynalite + fauxqs on loopback sockets: N requests at C in flight, alternating
 // rounds, median of the rounds' requests/s, p50 and p99.
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startLocalServices } from '../local/services.js';
 import { FLOOR_OF, bundle, handlerEntry } from './bundles.js';
-import { SIZES, lambdaContext, log, percentile, runMain } from './common.js';
+import { SIZES, exportPostEvent, lambdaContext, log, percentile, runMain } from './common.js';
 import { median, pool } from './measure.js';
 import { benchTenant } from './tenant.js';
 
@@ -29,29 +28,7 @@ export interface IntakeSide {
 const IMAGE = '0f8a1f2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 
 function exportEvent(apiKey: string, i: number, tag: string): APIGatewayProxyEventV2 {
-  const now = new Date();
-  const body = JSON.stringify({ image_id: IMAGE, bucket_url: `ims-image:bench/${tag}-${i}.qcow2`, file_format: 'qcow2' });
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/exports',
-    rawPath: '/v1/exports',
-    rawQueryString: '',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': String(body.length), host: 'api.bench.example', 'user-agent': 'bench' },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'api.bench.example',
-      domainPrefix: 'api',
-      http: { method: 'POST', path: '/v1/exports', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'bench' },
-      requestId: randomUUID(),
-      routeKey: 'POST /v1/exports',
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    body,
-    isBase64Encoded: false,
-  };
+  return exportPostEvent(apiKey, { image_id: IMAGE, bucket_url: `ims-image:bench/${tag}-${i}.qcow2`, file_format: 'qcow2' });
 }
 
 async function main(): Promise<{ requests: number; concurrency: number; sides: IntakeSide[] }> {

@@ -4,9 +4,8 @@
 // IMS simulator per job (each its own "region", so each job has its own duration); the poller is
 // invoked every fake minute and its pauses move the clock, as its schedule would. Fixed 10 s and
 // fixed 60 s polling are modelled on the same sweep instants the poller actually ran at.
-import { randomUUID } from 'node:crypto';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, Context, ScheduledEvent, SQSEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent, SQSEvent } from 'aws-lambda';
 import { createIntakeHandler } from '../handlers/intake.js';
 import { createPollerHandler } from '../handlers/poller.js';
 import { createWorkerHandler } from '../handlers/worker.js';
@@ -16,7 +15,7 @@ import { SIM_DEFAULTS, simulatorClientSettings } from '../local/ims-sim/defaults
 import { startImsSimulator, type ImsSimulator } from '../local/ims-sim/server.js';
 import { seeded } from './chaos/harness.js';
 import { startLocalServices } from '../local/services.js';
-import { SIZES, lambdaContext, log, percentile, runMain } from './common.js';
+import { SIZES, exportPostEvent, lambdaContext, log, percentile, runMain } from './common.js';
 import { median } from './measure.js';
 import { JOB_QUERY } from './poller.js';
 import { benchTenant } from './tenant.js';
@@ -63,30 +62,6 @@ function fixedPolling(submitAt: number, endAt: number, intervalMs: number, sweep
   }
 }
 
-function event(apiKey: string, body: unknown, at: number): APIGatewayProxyEventV2 {
-  const text = JSON.stringify(body);
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/exports',
-    rawPath: '/v1/exports',
-    rawQueryString: '',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', host: 'api.bench.example' },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'api.bench.example',
-      domainPrefix: 'api',
-      http: { method: 'POST', path: '/v1/exports', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'bench' },
-      requestId: randomUUID(),
-      routeKey: 'POST /v1/exports',
-      stage: '$default',
-      time: new Date(at).toUTCString(),
-      timeEpoch: at,
-    },
-    body: text,
-    isBase64Encoded: false,
-  };
-}
 
 async function main() {
   const { lagDurationsMin: durations, lagSamples: samples } = SIZES;
@@ -124,7 +99,7 @@ async function main() {
     /** Submits one job the way it reaches IMS: intake, then the worker on the queue's message. */
     const submit = async (job: Job) => {
       const body = { image_id: SIM_DEFAULTS.images.exportable, bucket_url: `ims-exports:lag/${job.region}.qcow2`, file_format: 'qcow2', region: job.region };
-      const res = await intake(event(apiKey, body, fake), lambdaContext('intake', 10_000) as Context);
+      const res = await intake(exportPostEvent(apiKey, body, fake), lambdaContext('intake', 10_000) as Context);
       if (typeof res === 'string' || res.statusCode !== 202) throw new Error(`intake refused a lag job: ${JSON.stringify(res).slice(0, 300)}`);
       job.id = (JSON.parse(res.body ?? '{}') as { id: string }).id;
       const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: services.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
