@@ -145,6 +145,7 @@ function buildDocument(): OpenApiDocument {
           requestParams: { query: listQuery },
           responses: {
             200: { description: 'One page; pass next_cursor as cursor for the next (null on the last page).', content: json(requestList) },
+            400: problemResponse('BadCursor', 'The cursor is not one this listing handed out: forged, another tenant\'s, or too long (type .../problems/bad-cursor).'),
             401: problems[401],
             422: problems[422],
             500: problems[500],
