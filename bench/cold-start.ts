@@ -14,7 +14,6 @@ import { median } from './measure.js';
 const DEPLOYED_ENV = {
   AWS_REGION: 'eu-central-1',
   LOG_LEVEL: 'INFO',
-  POWERTOOLS_SERVICE_NAME: 'ims-transfer',
   TABLE_NAME: 'ims-transfer-bench-requests',
   INTAKE_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/000000000000/ims-transfer-bench-intake',
   IMS_REGION: 'eu-de',

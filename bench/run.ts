@@ -58,7 +58,6 @@ async function runBench<T>(name: BenchName): Promise<Ran<T>> {
           BENCH_QUICK: QUICK ? '1' : '0',
           // As deployed (serverless.yml params.logLevel); the functions' log lines go to stdout, which is discarded.
           LOG_LEVEL: 'INFO',
-          POWERTOOLS_SERVICE_NAME: 'ims-transfer',
           // Node 20 here, 22 on Lambda: the AWS SDK's notice about Node 20 says nothing about this service.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },

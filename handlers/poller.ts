@@ -1,15 +1,14 @@
 // poller: every minute, checks the IMS jobs and webhooks that are due, sweeping again every few
 // seconds until shortly before the invocation's timeout.
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { logger } from '../lib/log.js';
+import { logInvocation, logger } from '../lib/log.js';
 import { sweepUntil, type PollerDeps } from '../lib/requests/sweep.js';
 import { pollerDeps } from '../lib/runtime/jobs.js';
 
 export function createPollerHandler(deps: () => PollerDeps | Promise<PollerDeps>) {
   return middy<ScheduledEvent, void, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logInvocation())
     .handler(async (_event, context) => {
       const d = await deps();
       const reports = await sweepUntil(d, () => context.getRemainingTimeInMillis(), { pauseMs: d.pauseMs, reserveMs: d.reserveMs });

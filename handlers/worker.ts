@@ -1,15 +1,14 @@
 // worker: takes intake-queue batches (SQS event source mapping with ReportBatchItemFailures)
 // and submits each request to IMS exactly once.
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { logger } from '../lib/log.js';
+import { logInvocation, logger } from '../lib/log.js';
 import { processIntakeMessage, type WorkerDeps } from '../lib/requests/worker.js';
 import { workerDeps } from '../lib/runtime/jobs.js';
 
 export function createWorkerHandler(deps: () => WorkerDeps | Promise<WorkerDeps>) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logInvocation())
     .handler(async (event) => {
       const resolved = await deps();
       const outcomes = await Promise.all(

@@ -1,29 +1,29 @@
-// Operational metrics as CloudWatch Embedded Metric Format lines (Powertools Metrics): CloudWatch
-// turns each line of the function's log into metrics, with no API call and no extra latency.
-// Dimensions are few and bounded (a handful of values each), since each combination is a metric.
-// Off unless POWERTOOLS_METRICS_NAMESPACE is set (serverless.yml sets it), so local runs print none.
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+// Operational metrics as CloudWatch Embedded Metric Format lines: CloudWatch turns each such line
+// of the function's log into metrics, with no API call and no extra latency. Every line carries
+// the `service` dimension; the others are few and bounded (a handful of values each), since each
+// combination is a metric. Off unless METRICS_NAMESPACE is set (serverless.yml sets it), so local
+// runs print none.
 import type { HttpTransport } from './ims/http.js';
 
+const MetricUnit = { Count: 'Count', Milliseconds: 'Milliseconds', Seconds: 'Seconds' } as const;
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
-let metrics: Metrics | null | undefined;
+const SERVICE = 'ims-transfer';
 
-function instance(): Metrics | null {
-  if (metrics === undefined) {
-    const namespace = process.env.POWERTOOLS_METRICS_NAMESPACE;
-    metrics = namespace ? new Metrics({ namespace, serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'ims-transfer' }) : null;
-  }
-  return metrics;
-}
-
-/** One EMF line: these values under these dimensions. Synchronous, so lines never mix. */
+/** One EMF line on stdout: these values under these dimensions. Synchronous, so lines never mix. */
 function emit(dimensions: Record<string, string>, values: [name: string, unit: Unit, value: number][]): void {
-  const m = instance();
-  if (!m) return;
-  m.addDimensions(dimensions);
-  for (const [name, unit, value] of values) m.addMetric(name, unit, value);
-  m.publishStoredMetrics();
+  const namespace = process.env.METRICS_NAMESPACE;
+  if (!namespace) return;
+  const tagged = { service: SERVICE, ...dimensions };
+  const line = {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(tagged)], Metrics: values.map(([Name, Unit]) => ({ Name, Unit })) }],
+    },
+    ...tagged,
+    ...Object.fromEntries(values.map(([name, , value]) => [name, value])),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 export type IntakeOutcome = 'created' | 'replayed' | 'invalid' | 'forbidden' | 'rate-limited' | 'no-project' | 'conflict' | 'unavailable';

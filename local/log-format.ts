@@ -2,7 +2,7 @@
 // warnings and errors compactly, the rest only with LOG_LEVEL=DEBUG. The handlers log as in the cloud.
 import { z } from 'zod';
 
-const powertoolsLine = z.looseObject({
+const jsonLine = z.looseObject({
   level: z.string(),
   message: z.string(),
   timestamp: z.string().optional(),
@@ -19,7 +19,7 @@ const statusChange = z.object({
   errorMessage: z.string().nullish(),
 });
 
-/** Powertools' own keys: the same on every line, so they only add noise locally. */
+/** The logger's own keys: the same on every line of an invocation, so they only add noise locally. */
 const CONTEXT_KEYS = new Set([
   'level',
   'message',
@@ -30,7 +30,6 @@ const CONTEXT_KEYS = new Set([
   'function_memory_size',
   'function_name',
   'function_request_id',
-  'sampling_rate',
   'xray_trace_id',
   'stack',
 ]);
@@ -45,7 +44,7 @@ function compactValue(v: unknown): string {
   return /\s/.test(s) ? JSON.stringify(s) : s;
 }
 
-/** The line as `npm start` shows it, or null to hide it. Lines that are not Powertools JSON pass unchanged. */
+/** The line as `npm start` shows it, or null to hide it. Lines that are not the logger's JSON pass unchanged. */
 export function formatLogLine(line: string, options: { debug: boolean }): string | null {
   if (!line.startsWith('{')) return line;
   let raw: unknown;
@@ -54,7 +53,7 @@ export function formatLogLine(line: string, options: { debug: boolean }): string
   } catch {
     return line;
   }
-  const parsed = powertoolsLine.safeParse(raw);
+  const parsed = jsonLine.safeParse(raw);
   if (!parsed.success) return line;
   const entry = parsed.data;
   const time = clock(entry.timestamp);

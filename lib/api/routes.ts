@@ -3,8 +3,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { logger } from '../log.js';
 import { acceptRequest } from '../requests/accept.js';
-// Built at build time (npm run openapi, from lib/api/openapi.ts), so zod-openapi is not in intake.
-import openApiDocument from './openapi.json' with { type: 'json' };
 import {
   badCursor,
   conflict,
@@ -101,7 +99,6 @@ const ROUTES: RouteEntry[] = [
   { method: 'DELETE', path: /^\/v1\/requests\/(req_[A-Za-z0-9]+)$/, auth: true, run: cancelRequest },
   { method: 'GET', path: /^\/v1\/requests$/, auth: true, run: listRequests },
   ...DELIVERY_ROUTES,
-  { method: 'GET', path: /^\/v1\/openapi\.json$/, auth: false, run: async () => json(200, openApiDocument) },
   { method: 'GET', path: /^\/v1\/health$/, auth: false, run: async () => json(200, { status: 'ok' }) },
   // The chat modules load on the first chat command only: they are no part of an HTTP request's cold start.
   { method: 'POST', path: /^\/v1\/chatops\/slack$/, auth: false, run: async (...args) => (await import('../chatops/slash.js')).handleSlashCommand(...args) },

@@ -83,12 +83,6 @@ describe('intake API', () => {
     expect(res.json).toEqual({ status: 'ok' });
   });
 
-  it('serves the OpenAPI document without a key', async () => {
-    const res = await call('GET', '/v1/openapi.json', { key: null });
-    expect(res.status).toBe(200);
-    expect(res.json.openapi).toMatch(/^3\.1/);
-  });
-
   it('accepts an export with 202, a Location, a queued record and one queue message', async () => {
     const res = await call('POST', '/v1/exports', { body: exportBody() });
     expect(res.status).toBe(202);

@@ -318,7 +318,8 @@ describe('npm start, as a child process', () => {
     expect(invokeEnv.TENANTS).toBeDefined();
     const events = readdirSync(join(ROOT, 'events')).filter((f) => f.endsWith('.json'));
     expect(events.length).toBeGreaterThanOrEqual(8);
-    const functionOf = (file: string) => (file.startsWith('http-') ? 'intake' : file.startsWith('sqs-') ? 'worker' : file.startsWith('schedule') ? 'poller' : null);
+    const functionOf = (file: string) =>
+      file.startsWith('http-') ? 'intake' : file.startsWith('page-') ? 'page' : file.startsWith('sqs-') ? 'worker' : file.startsWith('schedule') ? 'poller' : null;
     expect(events.filter((f) => functionOf(f) === null)).toEqual([]);
 
     const invoke = (file: string) =>
@@ -356,11 +357,12 @@ describe('npm start, as a child process', () => {
       expect(code, where).toBe(0);
       expect(output, where).not.toMatch(/^Error:/m);
       const result = answer(output);
-      if (file.startsWith('http-')) {
+      if (file.startsWith('http-') || file.startsWith('page-')) {
         expect(result?.statusCode, where).toBeGreaterThanOrEqual(200);
         expect(result?.statusCode, where).toBeLessThan(300);
       }
       if (file.startsWith('sqs-')) expect(result, where).toEqual({ batchItemFailures: [] });
+      if (file === 'page-openapi.json') expect(JSON.parse(String(result?.body)), where).toMatchObject({ openapi: expect.stringMatching(/^3\.1/) });
       if (file === 'http-get-request.json') expect(JSON.parse(String(result?.body)), where).toMatchObject({ id: 'req_KY8RERZPHKZVQM6N3TKY7N798W', kind: 'export' });
     }
   }, 120_000);

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIntakeHandler } from '../../handlers/intake.js';
+import { handler as pageHandler } from '../../handlers/page.js';
+import { isPagePath } from '../../lib/page/serve.js';
 import { startHttpGateway, type LocalGateway } from '../../local/http-gateway.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -18,8 +20,11 @@ let gateway: LocalGateway;
 let dir: string;
 
 beforeAll(async () => {
-  // The document is public: serving it never loads the API's dependencies.
-  gateway = await startHttpGateway({ handler: createIntakeHandler(() => Promise.reject(new Error('no deps needed'))) });
+  // Routed as deployed: the document is the page function's, which has no dependencies to load.
+  gateway = await startHttpGateway({
+    handler: createIntakeHandler(() => Promise.reject(new Error('no deps needed'))),
+    routes: [{ matches: isPagePath, handler: pageHandler, functionName: 'page' }],
+  });
   dir = mkdtempSync(join(tmpdir(), 'openapi-lint-'));
 });
 

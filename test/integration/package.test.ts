@@ -160,7 +160,7 @@ describe('serverless package', () => {
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
   });
 
-  it('routes every path of the API, chatops included, to the intake function, and the status page (GET / and its assets) to the page function', () => {
+  it('routes every path of the API, chatops included, to the intake function, and the status page (GET / and its assets) and the OpenAPI document to the page function', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual(
       [
@@ -172,12 +172,12 @@ describe('serverless package', () => {
         'DELETE /v1/requests/{id}',
         'GET /v1/requests/{id}/deliveries',
         'POST /v1/requests/{id}/redeliver',
-        'GET /v1/openapi.json',
         'GET /v1/health',
         'POST /v1/chatops/slack',
         'ANY /v1/{proxy+}',
         'GET /',
         'GET /assets/{path+}',
+        'ANY /v1/openapi.json',
       ].sort(),
     );
   });
@@ -306,7 +306,7 @@ describe('serverless package', () => {
     for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
       expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(variables.POWERTOOLS_METRICS_NAMESPACE, id).toBe(`ims-transfer/${STAGE}`);
+      expect(variables.METRICS_NAMESPACE, id).toBe(`ims-transfer/${STAGE}`);
       const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       expect(JSON.stringify(resource(role).Properties.ManagedPolicyArns), id).toContain('AWSXRayDaemonWriteAccess');
     }

@@ -25,7 +25,7 @@ describe('intake logs', () => {
       lines.push(String(chunk));
       return true;
     };
-    // Powertools writes warnings and errors to stderr, the rest to stdout.
+    // The logger writes warnings and errors to stderr, the rest to stdout.
     const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(keep), vi.spyOn(process.stderr, 'write').mockImplementation(keep)];
     try {
       for (const id of ['apigw-1', 'apigw-2']) {

@@ -1,5 +1,88 @@
-import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../../lib/log.js';
+// The log lines as CloudWatch and the metric filters read them: one JSON object per line, the
+// invocation's context on each, nothing of the previous invocation, the level threshold honoured.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { logger, redactUrl } from '../../lib/log.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** What `run` writes through the logger, by stream, each line parsed. */
+function written(run: () => void): { stdout: Record<string, unknown>[]; stderr: Record<string, unknown>[] } {
+  const out = { stdout: [] as string[], stderr: [] as string[] };
+  const spies = (['stdout', 'stderr'] as const).map((name) =>
+    vi.spyOn(process[name], 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out[name].push(String(chunk));
+      return true;
+    }),
+  );
+  try {
+    run();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  const parse = (chunks: string[]) => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { stdout: parse(out.stdout), stderr: parse(out.stderr) };
+}
+
+const context = (awsRequestId: string) =>
+  ({ functionName: 'ims-transfer-dev-intake', memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:eu-de:1:function:x', awsRequestId }) as Context;
+
+afterEach(() => logger.startInvocation(undefined));
+
+describe('logger', () => {
+  it('writes one JSON line with level, message, timestamp, service and the attributes at the top level; warnings and errors on stderr', () => {
+    const { stdout, stderr } = written(() => {
+      logger.info('request accepted', { requestId: 'r-1', kind: 'export' });
+      logger.warn('ims call failed', { error: 'IMG.0070' });
+      logger.error('unhandled error', { error: 'boom' });
+    });
+    expect(stdout).toHaveLength(1);
+    expect(stdout[0]).toMatchObject({ level: 'INFO', message: 'request accepted', service: 'ims-transfer', requestId: 'r-1', kind: 'export' });
+    expect(new Date(stdout[0]?.timestamp as string).toISOString()).toBe(stdout[0]?.timestamp);
+    expect(stderr.map((l) => [l.level, l.message])).toEqual([
+      ['WARN', 'ims call failed'],
+      ['ERROR', 'unhandled error'],
+    ]);
+  });
+
+  it('carries the Lambda context and the correlation id of the current invocation only, cold_start on the first', () => {
+    const { stdout } = written(() => {
+      logger.startInvocation(context('req-1'));
+      logger.setCorrelationId('apigw-1');
+      logger.info('first');
+      logger.startInvocation(context('req-2'));
+      logger.info('second');
+    });
+    expect(stdout[0]).toMatchObject({ function_request_id: 'req-1', correlation_id: 'apigw-1', function_name: 'ims-transfer-dev-intake', function_memory_size: 512 });
+    expect(stdout[1]).toMatchObject({ function_request_id: 'req-2', cold_start: false });
+    expect(stdout[1]).not.toHaveProperty('correlation_id');
+    expect(typeof stdout[0]?.cold_start).toBe('boolean');
+  });
+
+  it('writes an Error attribute as its name and message, and keeps a line whose attributes cannot be serialized', () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const { stdout } = written(() => {
+      logger.info('with error', { error: new TypeError('bad thing') });
+      logger.info('circular', { circular });
+    });
+    expect(stdout[0]?.error).toMatchObject({ name: 'TypeError', message: 'bad thing' });
+    expect(stdout[1]).toMatchObject({ level: 'INFO', message: 'circular', log_error: 'attributes not serializable' });
+  });
+
+  it('drops the lines below LOG_LEVEL, as a deployed function starts with it', () => {
+    const script = `import { logger } from ${JSON.stringify(join(ROOT, 'lib/log.ts'))};
+      logger.debug('d'); logger.info('i'); logger.warn('w'); logger.error('e');`;
+    const run = (level: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: level }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const messages = (text: string) => text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { message: string }).message);
+    expect(messages(run('WARN'))).toEqual([]);
+    expect(messages(run('INFO'))).toEqual(['i']);
+    expect(messages(run('nonsense'))).toEqual(['i']);
+  });
+});
 
 describe('redactUrl', () => {
   it('keeps only the origin: tokens in user info, path, query and fragment are dropped', () => {

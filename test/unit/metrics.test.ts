@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpTransport } from '../../lib/ims/http.js';
 
-process.env.POWERTOOLS_METRICS_NAMESPACE = 'ims-transfer/test';
+process.env.METRICS_NAMESPACE = 'ims-transfer/test';
 const { countIntake, measuredTransport, recordJobEnd, recordWebhook } = await import('../../lib/metrics.js');
 
 type Emf = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } };
