@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
 import { logger } from './log.js';
-import { obsSettings, type ObsSettings } from './obs/client.js';
+import { obsSettings, type ObsSettings } from './obs/settings.js';
 import { signV4, type SigningKey } from './obs/sigv4.js';
 import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';

@@ -2,21 +2,9 @@
 // target object exist and is it whole, where is a bucket and of which storage class, does an
 // import's source object exist). Path-style URLs on OBS's S3-compatible API, signed with SigV4.
 import { Pool } from 'undici';
-import * as z from 'zod';
-import { endpointTemplate } from '../endpoints.js';
+import type { ObsSettings } from './settings.js';
 import { signV4, type SigningKey } from './sigv4.js';
 
-export const obsSettings = z
-  .object({
-    endpoint: endpointTemplate.default('https://obs.{region}.otc.t-systems.com'),
-    /** Per-region overrides (e.g. a region served by Huawei Cloud). */
-    regions: z.record(z.string(), endpointTemplate).default({}),
-    timeoutMs: z.number().int().positive().default(10_000),
-    /** Tries of each call, the first included; every call here is a read, so a retry is always safe. */
-    attempts: z.number().int().min(1).max(5).default(3),
-  })
-  .strict();
-export type ObsSettings = z.infer<typeof obsSettings>;
 
 /** Where to ask and as whom: OBS takes AK/SK only (an IAM password cannot sign). */
 export interface ObsTarget {

@@ -4,7 +4,8 @@
 import type { ImsClient } from '../ims/client.js';
 import { isImsError } from '../ims/errors.js';
 import type { ImsAuth } from '../ims/settings.js';
-import { createObsClient, ObsError, splitBucketUrl, type ObsClient, type ObsSettings } from '../obs/client.js';
+import { createObsClient, ObsError, splitBucketUrl, type ObsClient } from '../obs/client.js';
+import type { ObsSettings } from '../obs/settings.js';
 import type { SigningKey } from '../obs/sigv4.js';
 import type { TenantDirectory } from '../tenants.js';
 import type { Evidence } from './lifecycle.js';

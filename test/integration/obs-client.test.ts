@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createObsClient, obsSettings, splitBucketUrl, type ObsClient } from '../../lib/obs/client.js';
+import { createObsClient, splitBucketUrl, type ObsClient } from '../../lib/obs/client.js';
+import { obsSettings } from '../../lib/obs/settings.js';
 import { registerSecret } from '../helpers/secrets.js';
 
 const KEY = { ak: 'OBSTESTAK0001', sk: 'obs-test-sk-0000000000000000000000001' };

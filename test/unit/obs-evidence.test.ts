@@ -1,7 +1,7 @@
 // Whose AK/SK reads OBS for a request: its tenant's own when its IMS credentials are AK/SK (the
 // tenant's IMS user wrote the object), else the service's, else none (and then nothing is inferred).
 import { describe, expect, it } from 'vitest';
-import { obsSettings } from '../../lib/obs/client.js';
+import { obsSettings } from '../../lib/obs/settings.js';
 import { createObsEvidence } from '../../lib/requests/evidence.js';
 import { hashSecret, newWebhookSecret, parseTenants, tenantDirectory } from '../../lib/tenants.js';
 import { storedRequestFixture } from '../helpers/records.js';
