@@ -1,0 +1,37 @@
+// What each deployed function's bundle must not carry: packages it never calls, pulled in by an
+// import of something small beside them (a settings schema next to an HTTP client, a generator
+// next to the document it generates). Bundled as serverless.yml's esbuild settings build them.
+import { build, type Metafile } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { DEPLOY_BUILD, ROOT } from '../../bench/common.js';
+
+/** The packages (node_modules names) in the bundle of handlers/<fn>.ts. */
+async function packagesIn(fn: string): Promise<Set<string>> {
+  const result = await build({ ...DEPLOY_BUILD, entryPoints: [`${ROOT}handlers/${fn}.ts`], outdir: '/nonexistent', write: false, metafile: true, sourcemap: false });
+  const metafile: Metafile = result.metafile;
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const names = Object.keys(output?.inputs ?? {}).flatMap((path) => {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    return m?.[1] ? [m[1]] : [];
+  });
+  return new Set(names);
+}
+
+const NEVER = ['zod-openapi', '@aws-sdk/client-ssm', '@aws-lambda-powertools/parameters'];
+
+describe('the deployed bundles', () => {
+  it('keep the HTTP client out of intake (it calls neither IMS nor OBS), and the build-time tools out of every function', async () => {
+    const intake = await packagesIn('intake');
+    expect([...intake].filter((p) => p === 'undici' || NEVER.includes(p))).toEqual([]);
+    expect(intake.has('@aws-sdk/client-dynamodb') && intake.has('@aws-sdk/client-sqs')).toBe(true);
+    for (const fn of ['worker', 'poller']) {
+      const packages = await packagesIn(fn);
+      expect([...packages].filter((p) => NEVER.includes(p)), fn).toEqual([]);
+      expect(packages.has('undici'), fn).toBe(true);
+    }
+  }, 60_000);
+
+  it('keep the status page function free of any package', async () => {
+    expect([...(await packagesIn('page'))]).toEqual([]);
+  }, 60_000);
+});
