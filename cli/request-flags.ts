@@ -3,7 +3,7 @@
 // The body is checked with the service's own request schemas, so a value the API would refuse
 // exits 2 here before any HTTP call, with the same words the API would use.
 import { Option } from 'commander';
-import type * as z from 'zod';
+import * as z from '../lib/zod.js';
 import type { RequestKind } from '../lib/requests/record.js';
 import { exportTarget, parseRequest, requestSchemas, type FieldError } from '../lib/requests/schemas.js';
 
@@ -67,9 +67,10 @@ const attribute = (name: string) => name.replaceAll(/-([a-z])/g, (_, c: string) 
 /** The field's own description from the request schema, so `--help` says what the API documents. */
 function describeField(kind: RequestKind, field: string): string {
   const [head, sub] = field.split('.') as [string, string | undefined];
-  const shape: Record<string, z.ZodType> = sub === undefined ? requestSchemas[kind].shape : exportTarget.shape;
+  const shape: Record<string, z.core.$ZodType> = sub === undefined ? requestSchemas[kind].shape : exportTarget.shape;
   const schema = shape[sub ?? head];
-  const text = schema?.description ?? '';
+  // The schemas are zod/mini: their descriptions live in the global registry, not on the schema.
+  const text = (schema && z.globalRegistry.get(schema)?.description) ?? '';
   return sub === undefined ? text : `then_export: ${text}`;
 }
 

@@ -1,6 +1,6 @@
 // The service's settings: read from the environment and validated once, at cold start.
 // An invalid or missing setting fails with a message naming it (never its value).
-import * as z from 'zod';
+import * as z from './zod.js';
 import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
 import { logger } from './log.js';
 import { obsSettings, type ObsSettings } from './obs/settings.js';
@@ -8,16 +8,12 @@ import { signV4, type SigningKey } from './obs/sigv4.js';
 import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';
 
-const flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .optional()
-  .transform((v) => v === 'true' || v === '1');
+const flag = z.pipe(z.optional(z.enum(['true', 'false', '1', '0', ''])), z.transform((v) => v === 'true' || v === '1'));
 
 const jsonRecord = (what: string) =>
-  z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((s, ctx) => {
       if (!s) return {};
       try {
         const v: unknown = JSON.parse(s);
@@ -25,49 +21,51 @@ const jsonRecord = (what: string) =>
       } catch {
         /* reported below */
       }
-      ctx.addIssue({ code: 'custom', message: `must be a JSON object of ${what}` });
+      // zod/mini's transform context has no addIssue: the issue goes on the payload itself.
+      ctx.issues.push({ code: 'custom', message: `must be a JSON object of ${what}`, input: s });
       return z.NEVER;
-    });
+    }),
+  );
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 
 export const envSchema = z.object({
-  AWS_REGION: z.string().min(1).default('eu-central-1'),
-  TABLE_NAME: z.string().min(3).default('ims-transfer-requests'),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'eu-central-1'),
+  TABLE_NAME: z._default(z.string().check(z.minLength(3)), 'ims-transfer-requests'),
   INTAKE_QUEUE_URL: z.url(),
   /** Local stand-ins only; unset in the cloud. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  SQS_ENDPOINT: z.url().optional(),
-  TENANTS: z.string().min(2),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  SQS_ENDPOINT: z.optional(z.url()),
+  TENANTS: z.string().check(z.minLength(2)),
 
-  IMS_ENDPOINT: z.string().optional(),
-  IAM_ENDPOINT: z.string().optional(),
+  IMS_ENDPOINT: z.optional(z.string()),
+  IAM_ENDPOINT: z.optional(z.string()),
   IMS_REGION_ENDPOINTS: jsonRecord('region → { imsEndpoint, iamEndpoint }'),
-  IMS_REGION: regionName.default('eu-de'),
-  IMS_PROJECT_ID: z.string().regex(/^[0-9a-f]{32}$/, 'must be a 32-hex IMS project id'),
+  IMS_REGION: z._default(regionName, 'eu-de'),
+  IMS_PROJECT_ID: z.string().check(z.regex(/^[0-9a-f]{32}$/, 'must be a 32-hex IMS project id')),
   IMS_PROJECT_IDS: jsonRecord('region → project id'),
-  IMS_USER: z.string().optional(),
-  IMS_PASSWORD: z.string().optional(),
-  IMS_DOMAIN: z.string().optional(),
-  IMS_AK: z.string().optional(),
-  IMS_SK: z.string().optional(),
+  IMS_USER: z.optional(z.string()),
+  IMS_PASSWORD: z.optional(z.string()),
+  IMS_DOMAIN: z.optional(z.string()),
+  IMS_AK: z.optional(z.string()),
+  IMS_SK: z.optional(z.string()),
   /** OBS's endpoint template (`{region}` is the bucket's region): where export objects are looked for. */
-  OBS_ENDPOINT: z.string().optional(),
+  OBS_ENDPOINT: z.optional(z.string()),
   /** AK/SK for OBS reads when IMS_AK/IMS_SK are not set (an IAM password cannot sign OBS requests). */
-  OBS_AK: z.string().optional(),
-  OBS_SK: z.string().optional(),
+  OBS_AK: z.optional(z.string()),
+  OBS_SK: z.optional(z.string()),
   /** Fractions allowed (0.05 h = 3 min) for runs that must see deadlines pass. */
-  IMS_JOB_DEADLINE_HOURS: z.coerce.number().positive().default(24),
+  IMS_JOB_DEADLINE_HOURS: z._default(z.coerce.number().check(z.positive()), 24),
   /** The first status query of a job, and the shortest wait between two (they double up to the maximum). */
   JOB_CHECK_MIN_SECONDS: positiveInt(10),
   JOB_CHECK_MAX_SECONDS: positiveInt(300),
   /** How long a worker's claim on a submission lasts; a worker that vanished is replaced after it. Keep it above the worker's timeout. */
   SUBMIT_LEASE_SECONDS: positiveInt(300),
   /** IMS jobs one project may have in flight (submission to job end); 0 sets no cap. */
-  IMS_PROJECT_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1000).default(0),
+  IMS_PROJECT_MAX_IN_FLIGHT: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(1000)), 0),
 
   ALLOW_LOOPBACK_WEBHOOKS: flag,
-  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.optional(z.string()),
 });
 
 export interface Config {
@@ -129,7 +127,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     throw new Error('invalid settings: ALLOW_LOOPBACK_WEBHOOKS: is for local runs only (with DYNAMODB_ENDPOINT or SQS_ENDPOINT); never set it in the cloud');
   }
   if (e.JOB_CHECK_MIN_SECONDS > e.JOB_CHECK_MAX_SECONDS) throw new Error('invalid settings: JOB_CHECK_MIN_SECONDS: must not exceed JOB_CHECK_MAX_SECONDS');
-  const projectIds = z.record(regionName, z.string().regex(/^[0-9a-f]{32}$/)).safeParse(e.IMS_PROJECT_IDS);
+  const projectIds = z.record(regionName, z.string().check(z.regex(/^[0-9a-f]{32}$/))).safeParse(e.IMS_PROJECT_IDS);
   if (!projectIds.success) throw new Error('invalid settings: IMS_PROJECT_IDS: must map region names to 32-hex project ids');
 
   return {
@@ -159,7 +157,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
 /** Settings that are secrets, and so may come from the SSM parameter instead of the environment. */
 export const SECRET_SETTINGS = ['TENANTS', 'IMS_PASSWORD', 'IMS_AK', 'IMS_SK', 'OBS_AK', 'OBS_SK', 'SLACK_SIGNING_SECRET'] as const;
 
-const secretsDocument = z.object(Object.fromEntries(SECRET_SETTINGS.map((k) => [k, z.string().optional()]))).strict();
+const secretsDocument = z.strictObject(Object.fromEntries(SECRET_SETTINGS.map((k) => [k, z.optional(z.string())])));
 
 /**
  * The environment with the secrets merged in: in the cloud they live in one SecureString

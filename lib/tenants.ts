@@ -1,20 +1,20 @@
 // Tenants and their API keys. Keys are stored only as SHA-256 hashes; a presented key is
 // hashed and compared in constant time against every stored hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from './zod.js';
 import { regionName, type ImsAuth } from './ims/settings.js';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256');
+const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256'));
 
 /** One IMS project a tenant may act in. */
 export const imsProject = z.strictObject({
   region: regionName,
-  project_id: z.string().regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters'),
+  project_id: z.string().check(z.regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters')),
 });
 export type ImsProject = z.infer<typeof imsProject>;
 
 // Messages name the rule and never echo a value: these fields are secrets.
-const secretString = z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string');
+const secretString = z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, 'must be a non-empty string'));
 
 /** A tenant's own IMS credentials: an AK/SK pair, or an IAM user with password and domain. */
 export const imsCredentials = z.union(
@@ -27,29 +27,29 @@ export const imsCredentials = z.union(
 export type ImsCredentials = z.infer<typeof imsCredentials>;
 
 export const tenantSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lower-case slug'),
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lower-case slug')),
   /** SHA-256 (hex) of each valid API key; several during a rotation. */
-  api_key_sha256: z.array(sha256Hex).min(1),
+  api_key_sha256: z.array(sha256Hex).check(z.minLength(1)),
   /** Standard Webhooks secrets (`whsec_…`); every one signs, so receivers can rotate. */
-  webhook_secrets: z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'must be a whsec_ secret')).min(1),
-  default_callback_url: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  webhook_secrets: z.array(z.string().check(z.regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'must be a whsec_ secret'))).check(z.minLength(1)),
+  default_callback_url: z._default(z.nullable(z.url({ protocol: /^https?$/ })), null),
   /** Slack workspaces (`team_id`) whose slash commands act for this tenant. */
-  slack_team_ids: z.array(z.string().min(1)).default([]),
+  slack_team_ids: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** SHA-256 (hex) of Mattermost slash-command tokens that act for this tenant. */
-  mattermost_token_sha256: z.array(sha256Hex).default([]),
+  mattermost_token_sha256: z._default(z.array(sha256Hex), []),
   /** Incoming webhook for chat completions when a command's response_url is spent. */
-  chat_webhook_url: z.url({ protocol: /^https?$/ }).nullable().default(null),
-  requests_per_minute: z.number().int().positive().default(120),
+  chat_webhook_url: z._default(z.nullable(z.url({ protocol: /^https?$/ })), null),
+  requests_per_minute: z._default(z.number().check(z.int(), z.positive()), 120),
   /** The IMS projects this tenant may act in; the first one is its default. Absent: the service's default only. */
-  ims_projects: z.array(imsProject).min(1, 'must name at least one project').optional(),
+  ims_projects: z.optional(z.array(imsProject).check(z.minLength(1, 'must name at least one project'))),
   /** IMS credentials used for all of this tenant's IMS calls instead of the service's own. */
-  ims_credentials: imsCredentials.optional(),
+  ims_credentials: z.optional(imsCredentials),
 });
 export type Tenant = z.infer<typeof tenantSchema>;
 
-export const tenantsSchema = z
-  .array(tenantSchema)
-  .refine((ts) => new Set(ts.map((t) => t.id)).size === ts.length, 'tenant ids must be unique');
+export const tenantsSchema = z.array(tenantSchema).check(
+  z.refine((ts) => new Set(ts.map((t) => t.id)).size === ts.length, 'tenant ids must be unique'),
+);
 
 /** The IMS client's auth for a tenant's own credentials; null when the tenant uses the service's. */
 export function tenantImsAuth(tenant: Pick<Tenant, 'ims_credentials'>): ImsAuth | null {

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas
 // so that it cannot drift from what intake validates.
-import * as z from 'zod';
+import * as z from '../zod.js';
+import { documented } from '../zod.js';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { deliveryList } from '../store/deliveries.js';
 import { slashCommandForm, slashCommandReply } from '../chatops/schemas.js';
@@ -12,7 +13,7 @@ import { healthStatus, listQuery, requestList } from './schemas.js';
 
 type OpenApiDocument = ReturnType<typeof createDocument>;
 
-const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+const json = (schema: z.ZodMiniType) => ({ 'application/json': { schema } });
 
 const problemResponse = (id: string, description: string): ZodOpenApiResponseObject => ({
   id,
@@ -22,14 +23,11 @@ const problemResponse = (id: string, description: string): ZodOpenApiResponseObj
 
 // IETF httpapi-ratelimit-headers, one policy named "tenant" (lib/store/rate-limit.ts).
 const rateLimitHeaders = {
-  'RateLimit-Policy': z
-    .string()
-    .meta({ example: '"tenant";q=120;w=60' })
-    .describe('the tenant\'s quota: q requests per w-second window'),
-  RateLimit: z
-    .string()
-    .meta({ example: '"tenant";r=117;t=23' })
-    .describe('what is left: r requests until the window resets in t seconds'),
+  'RateLimit-Policy': documented(documented(z.string(), { example: '"tenant";q=120;w=60' }), 'the tenant\'s quota: q requests per w-second window'),
+  RateLimit: documented(
+    documented(z.string(), { example: '"tenant";r=117;t=23' }),
+    'what is left: r requests until the window resets in t seconds',
+  ),
 };
 
 const problems = {
@@ -46,7 +44,7 @@ const problems = {
   429: {
     ...problemResponse('RateLimited', 'The tenant\'s rate limit is exhausted; retry after Retry-After seconds (type .../problems/rate-limited).'),
     headers: z.object({
-      'Retry-After': z.string().meta({ example: '23' }).describe('seconds until the window resets (the same as RateLimit t)'),
+      'Retry-After': documented(documented(z.string(), { example: '23' }), 'seconds until the window resets (the same as RateLimit t)'),
       ...rateLimitHeaders,
     }),
   },
@@ -55,24 +53,24 @@ const problems = {
 
 const recordResponse = (description: string): ZodOpenApiResponseObject => ({ description, content: json(requestRecord) });
 
-const requestIdParam = z.object({ id: z.string().min(1).describe('request id, e.g. req_01J...') });
+const requestIdParam = z.object({ id: documented(z.string().check(z.minLength(1)), 'request id, e.g. req_01J...') });
 
-function submitOperation(kind: 'export' | 'import' | 'capture', schema: z.ZodType, summary: string): ZodOpenApiOperationObject {
+function submitOperation(kind: 'export' | 'import' | 'capture', schema: z.ZodMiniType, summary: string): ZodOpenApiOperationObject {
   return {
     operationId: `create${kind[0]?.toUpperCase()}${kind.slice(1)}`,
     tags: ['requests'],
     summary,
-    requestParams: { header: z.object({ 'Idempotency-Key': idempotencyKey.optional() }) },
+    requestParams: { header: z.object({ 'Idempotency-Key': z.optional(idempotencyKey) }) },
     requestBody: { required: true, content: json(schema) },
     responses: {
       200: {
         description: 'A repeat with the same Idempotency-Key and body: the request made the first time.',
-        headers: z.object({ Location: z.string().describe('/v1/requests/{id} of the request'), ...rateLimitHeaders }),
+        headers: z.object({ Location: documented(z.string(), '/v1/requests/{id} of the request'), ...rateLimitHeaders }),
         content: json(requestRecord),
       },
       202: {
         description: 'Accepted and queued; the record of the new request.',
-        headers: z.object({ Location: z.string().describe('/v1/requests/{id} of the new request'), ...rateLimitHeaders }),
+        headers: z.object({ Location: documented(z.string(), '/v1/requests/{id} of the new request'), ...rateLimitHeaders }),
         content: json(requestRecord),
       },
       400: problems[400],
@@ -100,9 +98,9 @@ function webhookOperation(type: string): ZodOpenApiOperationObject {
     security: [],
     requestParams: {
       header: z.object({
-        'webhook-id': z.string().describe('the event id: the same on every retry of this outcome, to deduplicate on'),
-        'webhook-timestamp': z.string().describe('Unix seconds of this attempt'),
-        'webhook-signature': z.string().describe('v1,<base64 HMAC-SHA256>; several, space-separated, while secrets rotate'),
+        'webhook-id': documented(z.string(), 'the event id: the same on every retry of this outcome, to deduplicate on'),
+        'webhook-timestamp': documented(z.string(), 'Unix seconds of this attempt'),
+        'webhook-signature': documented(z.string(), 'v1,<base64 HMAC-SHA256>; several, space-separated, while secrets rotate'),
       }),
     },
     requestBody: { required: true, description: `a WebhookEvent whose type is ${type}`, content: json(webhookEventPayload) },
@@ -220,7 +218,7 @@ function buildDocument(): OpenApiDocument {
           responses: {
             200: {
               description: 'The OpenAPI document, generated from the validation schemas.',
-              content: json(z.record(z.string(), z.unknown()).describe('OpenAPI 3.1 document')),
+              content: json(documented(z.record(z.string(), z.unknown()), 'OpenAPI 3.1 document')),
             },
           },
         },
@@ -247,8 +245,8 @@ function buildDocument(): OpenApiDocument {
           security: [],
           requestParams: {
             header: z.object({
-              'X-Slack-Signature': z.string().optional().describe('v0=<hex HMAC-SHA256> (Slack)'),
-              'X-Slack-Request-Timestamp': z.string().optional().describe('Unix seconds the signature covers (Slack)'),
+              'X-Slack-Signature': documented(z.optional(z.string()), 'v0=<hex HMAC-SHA256> (Slack)'),
+              'X-Slack-Request-Timestamp': documented(z.optional(z.string()), 'Unix seconds the signature covers (Slack)'),
             }),
           },
           requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: slashCommandForm } } },

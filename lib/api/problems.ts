@@ -1,6 +1,7 @@
 // RFC 9457 problem details for every error the HTTP API answers (listed in the OpenAPI document).
 // `type` URIs are stable identifiers callers may switch on; they are documented, not fetched.
-import * as z from 'zod';
+import * as z from '../zod.js';
+import { documented } from '../zod.js';
 import { fieldError, type FieldError } from '../requests/schemas.js';
 import type { RateQuota } from '../store/rate-limit.js';
 
@@ -29,22 +30,16 @@ export const problemTypeUri = (type: ProblemType) => `${PROBLEM_BASE}${type}`;
 
 const PROBLEM_TYPE_URIS = Object.keys(PROBLEM_TYPES).map((type) => problemTypeUri(type as ProblemType)) as [string, ...string[]];
 
-export const problemDetails = z
-  .object({
-    type: z
-      .enum(PROBLEM_TYPE_URIS)
-      .describe(
-        `problem type URI: ${Object.entries(PROBLEM_TYPES)
-          .map(([type, { status, title }]) => `${type} (${status}, "${title}")`)
-          .join(', ')}`,
-      ),
-    title: z.string().describe('short summary of the problem type; the same for every occurrence'),
-    status: z.number().int().min(400).max(599).describe('HTTP status code'),
-    detail: z.string().describe('what went wrong in this occurrence, for humans'),
-    errors: z.array(fieldError).optional().describe('validation failures, one per field that breaks a rule'),
-    instance: z.string().optional().describe('this occurrence (request path or correlation id)'),
-  })
-  .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details (application/problem+json)' });
+export const problemDetails = documented(z.object({
+  type: documented(z.enum(PROBLEM_TYPE_URIS), `problem type URI: ${Object.entries(PROBLEM_TYPES)
+        .map(([type, { status, title }]) => `${type} (${status}, "${title}")`)
+        .join(', ')}`),
+  title: documented(z.string(), 'short summary of the problem type; the same for every occurrence'),
+  status: documented(z.number().check(z.int(), z.gte(400), z.lte(599)), 'HTTP status code'),
+  detail: documented(z.string(), 'what went wrong in this occurrence, for humans'),
+  errors: documented(z.optional(z.array(fieldError)), 'validation failures, one per field that breaks a rule'),
+  instance: documented(z.optional(z.string()), 'this occurrence (request path or correlation id)'),
+}), { id: 'ProblemDetails', description: 'RFC 9457 problem details (application/problem+json)' });
 export type ProblemDetails = z.infer<typeof problemDetails>;
 
 /** The API Gateway HTTP API (payload 2.0) result shape. */

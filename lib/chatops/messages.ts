@@ -1,7 +1,7 @@
 // Chat messages about requests, for Slack (Block Kit) and Mattermost (text + attachments, its
 // Slack-compatible format: Mattermost does not render `blocks`). Pure; every message fits the
 // platform's documented limits, whatever the record holds.
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { TERMINAL_STATUSES, type RequestKind, type RequestStatus, type StoredRequest } from '../requests/record.js';
 import type { FieldError } from '../requests/schemas.js';
 import type { DeliveryAttempt } from '../store/deliveries.js';
@@ -23,24 +23,23 @@ export const BLOCK_LIMITS = {
 } as const;
 
 const plainText = (max: number) =>
-  z.strictObject({ type: z.literal('plain_text'), text: z.string().min(1).max(max), emoji: z.boolean().optional() });
-const mrkdwn = (max: number) => z.strictObject({ type: z.literal('mrkdwn'), text: z.string().min(1).max(max) });
+  z.strictObject({ type: z.literal('plain_text'), text: z.string().check(z.minLength(1), z.maxLength(max)), emoji: z.optional(z.boolean()) });
+const mrkdwn = (max: number) => z.strictObject({ type: z.literal('mrkdwn'), text: z.string().check(z.minLength(1), z.maxLength(max)) });
 
 export const headerBlock = z.strictObject({ type: z.literal('header'), text: plainText(BLOCK_LIMITS.headerText) });
-export const sectionBlock = z
-  .strictObject({
-    type: z.literal('section'),
-    text: z.union([plainText(BLOCK_LIMITS.sectionText), mrkdwn(BLOCK_LIMITS.sectionText)]).optional(),
-    fields: z
-      .array(z.union([plainText(BLOCK_LIMITS.fieldText), mrkdwn(BLOCK_LIMITS.fieldText)]))
-      .min(1)
-      .max(BLOCK_LIMITS.sectionFields)
-      .optional(),
-  })
-  .refine((s) => s.text !== undefined || s.fields !== undefined, 'a section needs text or fields');
+export const sectionBlock = z.strictObject({
+  type: z.literal('section'),
+  text: z.optional(z.union([plainText(BLOCK_LIMITS.sectionText), mrkdwn(BLOCK_LIMITS.sectionText)])),
+  fields: z.optional(z.array(z.union([plainText(BLOCK_LIMITS.fieldText), mrkdwn(BLOCK_LIMITS.fieldText)])).check(
+    z.minLength(1),
+    z.maxLength(BLOCK_LIMITS.sectionFields),
+  )),
+}).check(
+  z.refine((s) => s.text !== undefined || s.fields !== undefined, 'a section needs text or fields'),
+);
 export const contextBlock = z.strictObject({
   type: z.literal('context'),
-  elements: z.array(z.union([plainText(BLOCK_LIMITS.contextText), mrkdwn(BLOCK_LIMITS.contextText)])).min(1).max(BLOCK_LIMITS.contextElements),
+  elements: z.array(z.union([plainText(BLOCK_LIMITS.contextText), mrkdwn(BLOCK_LIMITS.contextText)])).check(z.minLength(1), z.maxLength(BLOCK_LIMITS.contextElements)),
 });
 export const dividerBlock = z.strictObject({ type: z.literal('divider') });
 export const slackBlock = z.discriminatedUnion('type', [headerBlock, sectionBlock, contextBlock, dividerBlock]);
@@ -50,10 +49,10 @@ const responseType = z.enum(['ephemeral', 'in_channel']);
 
 /** A Slack message: a slash-command reply, a response_url post or an incoming-webhook post. */
 export const slackMessage = z.strictObject({
-  response_type: responseType.optional(),
+  response_type: z.optional(responseType),
   /** Shown in notifications and where blocks cannot be. */
-  text: z.string().min(1),
-  blocks: z.array(slackBlock).max(BLOCK_LIMITS.blocks),
+  text: z.string().check(z.minLength(1)),
+  blocks: z.array(slackBlock).check(z.maxLength(BLOCK_LIMITS.blocks)),
 });
 export type SlackMessage = z.infer<typeof slackMessage>;
 
@@ -62,15 +61,15 @@ export type SlackMessage = z.infer<typeof slackMessage>;
 export const mattermostAttachment = z.strictObject({
   fallback: z.string(),
   color: z.string(),
-  title: z.string().optional(),
-  text: z.string().optional(),
-  fields: z.array(z.strictObject({ title: z.string(), value: z.string(), short: z.boolean() })).optional(),
-  footer: z.string().optional(),
+  title: z.optional(z.string()),
+  text: z.optional(z.string()),
+  fields: z.optional(z.array(z.strictObject({ title: z.string(), value: z.string(), short: z.boolean() }))),
+  footer: z.optional(z.string()),
 });
 export const mattermostMessage = z.strictObject({
-  response_type: responseType.optional(),
-  text: z.string().min(1),
-  attachments: z.array(mattermostAttachment).optional(),
+  response_type: z.optional(responseType),
+  text: z.string().check(z.minLength(1)),
+  attachments: z.optional(z.array(mattermostAttachment)),
 });
 export type MattermostMessage = z.infer<typeof mattermostMessage>;
 

@@ -1,7 +1,7 @@
 // IAM password tokens, project-scoped: fetched once per (IAM endpoint, project, credentials), shared
 // by every concurrent caller (one refresh in flight), renewed ahead of expiry, and dropped on a 401.
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { logger } from '../log.js';
 import { ImsError, parseErrorBody } from './errors.js';
 import { TransportFailure, type HttpTransport } from './http.js';
@@ -22,7 +22,7 @@ export interface ProjectToken {
   expiresAt: number;
 }
 
-const tokenAnswer = z.object({ token: z.object({ expires_at: z.string() }).passthrough() }).passthrough();
+const tokenAnswer = z.looseObject({ token: z.looseObject({ expires_at: z.string() }) });
 
 /** POST {iam}/v3/auth/tokens, scoped to the project. The password goes only into this body. */
 export async function requestProjectToken(

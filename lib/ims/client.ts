@@ -1,7 +1,7 @@
 // The IMS client: what ims-transfer needs from IMS (submit once, look at jobs and images), with
 // validation before sending, token or AK/SK auth, GET retries, and POSTs that are never retried
 // unless the request provably never left.
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { logger } from '../log.js';
 import { createTokenCache, requestProjectToken, type TokenScope } from './auth.js';
 import { ImsError, kindOfAnswer, parseErrorBody, retryAfterMs } from './errors.js';
@@ -33,8 +33,8 @@ import { measuredTransport } from '../metrics.js';
 /** Where a call goes, and with whose credentials: `auth` (a tenant's own) replaces the service's. */
 export const imsTarget = z.object({
   region: regionName,
-  projectId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a project id'),
-  auth: imsAuth.optional(),
+  projectId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a project id')),
+  auth: z.optional(imsAuth),
 });
 export type ImsTarget = z.infer<typeof imsTarget>;
 
@@ -77,7 +77,7 @@ const IMPORT_CALLS = {
   quick: { schema: quickImportBody, path: '/v2/cloudimages/quickimport/action', operation: 'ims.importQuick' },
 } as const;
 
-const jobIdParam = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an IMS job id');
+const jobIdParam = z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an IMS job id'));
 
 interface CallSpec {
   operation: string;
@@ -90,7 +90,7 @@ interface CallSpec {
 }
 
 /** Our own refusal, before any HTTP call: the field that breaks a rule, IMS-style. */
-function refuse(operation: string, error: z.ZodError, prefix?: string): ImsError {
+function refuse(operation: string, error: z.core.$ZodError, prefix?: string): ImsError {
   const issue = error.issues[0];
   const path = [prefix, ...(issue?.path ?? []).map(String)].filter((p) => p !== undefined && p !== '').join('.');
   return new ImsError({
@@ -103,7 +103,7 @@ function refuse(operation: string, error: z.ZodError, prefix?: string): ImsError
   });
 }
 
-function validate<T>(operation: string, schema: z.ZodType<T>, value: unknown, prefix?: string): T {
+function validate<T>(operation: string, schema: z.ZodMiniType<T>, value: unknown, prefix?: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw refuse(operation, parsed.error, prefix);
   return parsed.data;
@@ -239,7 +239,7 @@ export function createImsClient(settings: ImsSettings, deps: ImsClientDeps = {})
     }
   }
 
-  function parseAnswer<T>(spec: CallSpec, schema: z.ZodType<T>, answer: HttpAnswer): T {
+  function parseAnswer<T>(spec: CallSpec, schema: z.ZodMiniType<T>, answer: HttpAnswer): T {
     let json: unknown;
     try {
       json = JSON.parse(answer.body);

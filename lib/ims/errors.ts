@@ -1,6 +1,7 @@
 // IMS failures as values with a kind, so callers decide by kind and never by matching strings.
 // Nothing here may carry a password, token, SK or signature: messages are IMS's own or ours.
-import * as z from 'zod';
+import * as z from '../zod.js';
+import { documented } from '../zod.js';
 
 export const imsErrorKind = z.enum([
   /** IMS (or our own validation, before any call) said no: a 4xx with IMS's code kept verbatim. */
@@ -21,11 +22,11 @@ export type ImsErrorKind = z.infer<typeof imsErrorKind>;
 export const imsErrorFields = z.object({
   kind: imsErrorKind,
   operation: z.string(),
-  status: z.number().int().nullable().describe('HTTP status, null when no answer came'),
-  code: z.string().nullable().describe('IMS\'s own code (e.g. IMG.0070), or ours for transport failures'),
+  status: documented(z.nullable(z.number().check(z.int())), 'HTTP status, null when no answer came'),
+  code: documented(z.nullable(z.string()), 'IMS\'s own code (e.g. IMG.0070), or ours for transport failures'),
   message: z.string(),
-  field: z.string().nullable().describe('the body field that broke a rule (our own validation)'),
-  retryAfterMs: z.number().int().min(0).nullable(),
+  field: documented(z.nullable(z.string()), 'the body field that broke a rule (our own validation)'),
+  retryAfterMs: z.nullable(z.number().check(z.int(), z.gte(0))),
 });
 export type ImsErrorFields = z.infer<typeof imsErrorFields>;
 
@@ -70,9 +71,9 @@ export function isImsError(value: unknown): value is ImsError {
 const IMS_CODE = /^[A-Za-z][A-Za-z0-9_]*\.[0-9]{3,5}$/;
 
 // The shapes Huawei services answer errors with: IMS nests them, APIG and some regions do not.
-const nestedError = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }) });
-const flatErrorCode = z.object({ error_code: z.string(), error_msg: z.string().optional() });
-const flatCode = z.object({ code: z.string(), message: z.string().optional() });
+const nestedError = z.object({ error: z.object({ code: z.string(), message: z.optional(z.string()) }) });
+const flatErrorCode = z.object({ error_code: z.string(), error_msg: z.optional(z.string()) });
+const flatCode = z.object({ code: z.string(), message: z.optional(z.string()) });
 
 /** IMS's code and message from an error body, in any of the shapes Huawei services answer with. */
 export function parseErrorBody(text: string): { code: string | null; message: string | null } {

@@ -1,32 +1,33 @@
 // Field rules of IMS (ims-api.md, image_attributes.rst, image_tag_format.rst), written once.
 // The IMS client's body schemas and the intake request schemas are both built from these.
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { OS_VERSIONS } from './os-versions.js';
 
 export { OS_VERSIONS };
 
-export const uuid = z
-  .string()
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID');
+export const uuid = z.string().check(
+  z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID'),
+);
 
 /** Image name: 1–128 characters of letters, digits, `-`, `.`, `_` and space; no leading or trailing space. */
-export const imageName = z
-  .string()
-  .min(1, 'must have 1 to 128 characters')
-  .max(128, 'must have 1 to 128 characters')
-  .regex(/^[A-Za-z0-9._\- ]+$/, 'may contain only letters, digits, "-", ".", "_" and spaces')
-  .refine((s) => !s.startsWith(' ') && !s.endsWith(' '), 'must not start or end with a space');
+export const imageName = z.string().check(
+  z.minLength(1, 'must have 1 to 128 characters'),
+  z.maxLength(128, 'must have 1 to 128 characters'),
+  z.regex(/^[A-Za-z0-9._\- ]+$/, 'may contain only letters, digits, "-", ".", "_" and spaces'),
+  z.refine((s) => !s.startsWith(' ') && !s.endsWith(' '), 'must not start or end with a space'),
+);
 
 /** Description: at most 1024 characters, no carriage return, no angle brackets. */
-export const imageDescription = z
-  .string()
-  .max(1024, 'must have at most 1024 characters')
-  .regex(/^[^\r<>]*$/, 'must not contain carriage returns or angle brackets');
+export const imageDescription = z.string().check(
+  z.maxLength(1024, 'must have at most 1024 characters'),
+  z.regex(/^[^\r<>]*$/, 'must not contain carriage returns or angle brackets'),
+);
 
 const TAG_PART = /^[A-Za-z0-9_-]*$/;
 
 /** `tags` entry: `key.value`; key 1–36, value 0–43 characters; digits, letters, `_`, `-`. */
-export const tag = z.string().superRefine((s, ctx) => {
+export const tag = z.string().check(
+  z.superRefine((s, ctx) => {
   const dot = s.indexOf('.');
   const key = dot < 0 ? s : s.slice(0, dot);
   const value = dot < 0 ? '' : s.slice(dot + 1);
@@ -35,26 +36,24 @@ export const tag = z.string().superRefine((s, ctx) => {
   else if (value.length > 43) ctx.addIssue({ code: 'custom', message: 'tag value must have at most 43 characters' });
   else if (!TAG_PART.test(key) || !TAG_PART.test(value))
     ctx.addIssue({ code: 'custom', message: 'tag may contain only letters, digits, "_" and "-"' });
-});
-export const tags = z.array(tag).max(50, 'at most 50 tags');
+}),
+);
+export const tags = z.array(tag).check(z.maxLength(50, 'at most 50 tags'));
 
 /** `image_tags` entry: `{ key, value }`, key 1–36, value 0–43 characters (IMS trims outer spaces). */
-export const imageTag = z
-  .object({
-    key: z.string().trim().min(1, 'tag key must have 1 to 36 characters').max(36, 'tag key must have 1 to 36 characters'),
-    value: z.string().trim().max(43, 'tag value must have at most 43 characters'),
-  })
-  .strict();
-export const imageTags = z.array(imageTag).max(50, 'at most 50 tags');
+export const imageTag = z.strictObject({
+  key: z.string().check(z.trim(), z.minLength(1, 'tag key must have 1 to 36 characters'), z.maxLength(36, 'tag key must have 1 to 36 characters')),
+  value: z.string().check(z.trim(), z.maxLength(43, 'tag value must have at most 43 characters')),
+});
+export const imageTags = z.array(imageTag).check(z.maxLength(50, 'at most 50 tags'));
 
 /** OBS bucket name: 3–63 characters of lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit. */
 export const OBS_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** `bucket:object` as IMS takes it for `bucket_url` and `image_url`; the object may contain `/`. */
-export const obsUrl = z
-  .string()
-  .max(1024 + 64, 'is too long')
-  .superRefine((s, ctx) => {
+export const obsUrl = z.string().check(
+  z.maxLength(1024 + 64, 'is too long'),
+  z.superRefine((s, ctx) => {
     const colon = s.indexOf(':');
     if (colon < 0) {
       ctx.addIssue({ code: 'custom', message: 'must have the form "bucket:object"' });
@@ -68,7 +67,8 @@ export const obsUrl = z
       ctx.addIssue({ code: 'custom', message: 'object name must have 1 to 1024 characters and not start with "/"' });
     // IMS refuses folder and file names with spaces (IMG.0175).
     else if (object.includes(' ')) ctx.addIssue({ code: 'custom', message: 'folder and file names must not contain spaces' });
-  });
+  }),
+);
 
 export const exportFileFormat = z.enum(['qcow2', 'vhd', 'zvhd', 'vmdk']);
 export const osVersion = z.enum(OS_VERSIONS);
@@ -86,18 +86,18 @@ export const MIN_DISK = {
 } as const;
 
 export const minDisk = (range: { min: number; max: number }) =>
-  z
-    .number()
-    .int('must be a whole number of GB')
-    .min(range.min, `must be between ${range.min} and ${range.max} GB`)
-    .max(range.max, `must be between ${range.min} and ${range.max} GB`);
+  z.number().check(
+    z.int('must be a whole number of GB'),
+    z.gte(range.min, `must be between ${range.min} and ${range.max} GB`),
+    z.lte(range.max, `must be between ${range.min} and ${range.max} GB`),
+  );
 
 /** Memory in MB (min_ram, max_ram); 0 means unrestricted. */
-export const ramMb = z.number().int('must be a whole number of MB').min(0).max(1024 * 1024);
+export const ramMb = z.number().check(z.int('must be a whole number of MB'), z.gte(0), z.lte(1024 * 1024));
 
 /** Enterprise project: "0" (the default one) or the project's UUID. */
 export const enterpriseProjectId = z.union([z.literal('0'), uuid], { error: 'must be "0" (the default enterprise project) or a UUID' });
-export const cmkId = z.string().min(1).max(255);
+export const cmkId = z.string().check(z.minLength(1), z.maxLength(255));
 
 /** The lower-case extension of the object name in `bucket:object` (after its last "/"), or null. */
 export function objectExtension(obsUrl: string): string | null {

@@ -1,6 +1,6 @@
 // The bodies the IMS client sends and the answers it reads, built from the field rules in fields.ts.
 // Bodies are strict (a typo is refused before IMS sees it); answers are lenient (IMS adds fields).
-import * as z from 'zod';
+import * as z from '../zod.js';
 import {
   architecture,
   cmkId,
@@ -46,66 +46,62 @@ function ramInOrder(body: { min_ram?: number | undefined; max_ram?: number | und
 
 // --- export: POST /v1/cloudimages/{image_id}/file -------------------------------------------
 
-export const exportBody = z
-  .object({
-    bucket_url: obsUrl,
-    file_format: exportFileFormat.optional(),
-    is_quick_export: z.boolean().optional(),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
+export const exportBody = z.strictObject({
+  bucket_url: obsUrl,
+  file_format: z.optional(exportFileFormat),
+  is_quick_export: z.optional(z.boolean()),
+}).check(
+  z.superRefine((body, ctx) => {
     if (body.is_quick_export === true && body.file_format !== undefined)
       ctx.addIssue({ code: 'custom', message: 'must not be given with is_quick_export (the file is ZVHD2)', path: ['file_format'] });
     if (body.is_quick_export !== true && body.file_format === undefined)
       ctx.addIssue({ code: 'custom', message: 'is required unless is_quick_export is true', path: ['file_format'] });
-  });
+  }),
+);
 export type ExportBody = z.infer<typeof exportBody>;
 
 // --- system disk import: POST /v2/cloudimages/action with image_url -------------------------
 
 /** An extra data disk imported with a system disk (Table 2 of creating_an_image.rst). */
-export const importedDataImage = z
-  .object({
-    name: imageName.optional(),
-    description: imageDescription.optional(),
-    image_url: obsUrl,
-    min_disk: minDisk({ min: 1, max: 2048 }),
-    is_quick_import: z.boolean().optional(),
-    tags: tags.optional(),
-    image_tags: imageTags.optional(),
-  })
-  .strict()
-  .superRefine((entry, ctx) => {
+export const importedDataImage = z.strictObject({
+  name: z.optional(imageName),
+  description: z.optional(imageDescription),
+  image_url: obsUrl,
+  min_disk: minDisk({ min: 1, max: 2048 }),
+  is_quick_import: z.optional(z.boolean()),
+  tags: z.optional(tags),
+  image_tags: z.optional(imageTags),
+}).check(
+  z.superRefine((entry, ctx) => {
     oneTagStyle(entry, ctx);
     if (entry.is_quick_import === true) quickImportable(entry.image_url, ctx);
-  });
+  }),
+);
 
 /** creating_an_image.rst allows `Other` besides the data-disk page's Linux and Windows. */
 export const systemOsType = z.enum(['Linux', 'Windows', 'Other']);
 
-export const systemImportBody = z
-  .object({
-    name: imageName,
-    image_url: obsUrl,
-    min_disk: minDisk(MIN_DISK.system),
-    description: imageDescription.optional(),
-    os_type: systemOsType.optional(),
-    os_version: osVersion.optional(),
-    is_config: z.boolean().optional(),
-    is_config_init: z.boolean().optional(),
-    cmk_id: cmkId.optional(),
-    tags: tags.optional(),
-    image_tags: imageTags.optional(),
-    type: systemImageType.optional(),
-    enterprise_project_id: enterpriseProjectId.optional(),
-    max_ram: ramMb.optional(),
-    min_ram: ramMb.optional(),
-    data_images: z.array(importedDataImage).max(3, 'at most 3 data disks').optional(),
-    is_quick_import: z.boolean().optional(),
-    hw_firmware_type: firmwareType.optional(),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
+export const systemImportBody = z.strictObject({
+  name: imageName,
+  image_url: obsUrl,
+  min_disk: minDisk(MIN_DISK.system),
+  description: z.optional(imageDescription),
+  os_type: z.optional(systemOsType),
+  os_version: z.optional(osVersion),
+  is_config: z.optional(z.boolean()),
+  is_config_init: z.optional(z.boolean()),
+  cmk_id: z.optional(cmkId),
+  tags: z.optional(tags),
+  image_tags: z.optional(imageTags),
+  type: z.optional(systemImageType),
+  enterprise_project_id: z.optional(enterpriseProjectId),
+  max_ram: z.optional(ramMb),
+  min_ram: z.optional(ramMb),
+  data_images: z.optional(z.array(importedDataImage).check(z.maxLength(3, 'at most 3 data disks'))),
+  is_quick_import: z.optional(z.boolean()),
+  hw_firmware_type: z.optional(firmwareType),
+}).check(
+  z.superRefine((body, ctx) => {
     oneTagStyle(body, ctx);
     ramInOrder(body, ctx);
     if (body.os_version === undefined && body.type === 'IsoImage')
@@ -116,47 +112,43 @@ export const systemImportBody = z
     else if (body.os_version === undefined && body.is_quick_import === true)
       ctx.addIssue({ code: 'custom', message: 'is required for a quick import (is_quick_import)', path: ['os_version'] });
     if (body.is_quick_import === true) quickImportable(body.image_url, ctx);
-  });
+  }),
+);
 export type SystemImportBody = z.infer<typeof systemImportBody>;
 
 // --- data disk import: POST /v1/cloudimages/dataimages/action -------------------------------
 
-export const dataImportBody = z
-  .object({
-    name: imageName,
-    image_url: obsUrl,
-    min_disk: minDisk(MIN_DISK.data),
-    description: imageDescription.optional(),
-    os_type: osType.optional(),
-    cmk_id: cmkId.optional(),
-    tags: tags.optional(),
-    image_tags: imageTags.optional(),
-    enterprise_project_id: enterpriseProjectId.optional(),
-  })
-  .strict()
-  .superRefine(oneTagStyle);
+export const dataImportBody = z.strictObject({
+  name: imageName,
+  image_url: obsUrl,
+  min_disk: minDisk(MIN_DISK.data),
+  description: z.optional(imageDescription),
+  os_type: z.optional(osType),
+  cmk_id: z.optional(cmkId),
+  tags: z.optional(tags),
+  image_tags: z.optional(imageTags),
+  enterprise_project_id: z.optional(enterpriseProjectId),
+}).check(z.superRefine(oneTagStyle));
 export type DataImportBody = z.infer<typeof dataImportBody>;
 
 // --- quick import: POST /v2/cloudimages/quickimport/action ----------------------------------
 
-export const quickImportBody = z
-  .object({
-    name: imageName,
-    image_url: obsUrl,
-    min_disk: minDisk(MIN_DISK.quick),
-    os_version: osVersion.optional(),
-    description: imageDescription.optional(),
-    tags: tags.optional(),
-    image_tags: imageTags.optional(),
-    type: quickImportType.optional(),
-    enterprise_project_id: enterpriseProjectId.optional(),
-    architecture: architecture.optional(),
-    hw_firmware_type: firmwareType.optional(),
-    /** Only for a data disk (type DataImage). */
-    os_type: osType.optional(),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
+export const quickImportBody = z.strictObject({
+  name: imageName,
+  image_url: obsUrl,
+  min_disk: minDisk(MIN_DISK.quick),
+  os_version: z.optional(osVersion),
+  description: z.optional(imageDescription),
+  tags: z.optional(tags),
+  image_tags: z.optional(imageTags),
+  type: z.optional(quickImportType),
+  enterprise_project_id: z.optional(enterpriseProjectId),
+  architecture: z.optional(architecture),
+  hw_firmware_type: z.optional(firmwareType),
+  /** Only for a data disk (type DataImage). */
+  os_type: z.optional(osType),
+}).check(
+  z.superRefine((body, ctx) => {
     oneTagStyle(body, ctx);
     const dataDisk = body.type === 'DataImage';
     if (!dataDisk && body.os_version === undefined)
@@ -166,86 +158,76 @@ export const quickImportBody = z
     if (body.architecture === 'arm' && body.hw_firmware_type === 'bios')
       ctx.addIssue({ code: 'custom', message: 'an Arm image boots only with uefi', path: ['hw_firmware_type'] });
     quickImportable(body.image_url, ctx);
-  });
+  }),
+);
 export type QuickImportBody = z.infer<typeof quickImportBody>;
 
 // --- capture from an ECS: POST /v2/cloudimages/action with instance_id ----------------------
 
-export const capturedDataImage = z
-  .object({
-    name: imageName,
-    volume_id: uuid,
-    description: imageDescription.optional(),
-    tags: tags.optional(),
-    /** Not in the page's table, but in its example of a data disk image with image_tags. */
-    image_tags: imageTags.optional(),
-  })
-  .strict()
-  .superRefine(oneTagStyle);
+export const capturedDataImage = z.strictObject({
+  name: imageName,
+  volume_id: uuid,
+  description: z.optional(imageDescription),
+  tags: z.optional(tags),
+  /** Not in the page's table, but in its example of a data disk image with image_tags. */
+  image_tags: z.optional(imageTags),
+}).check(z.superRefine(oneTagStyle));
 
-export const captureBody = z
-  .object({
-    name: imageName,
-    instance_id: uuid,
-    description: imageDescription.optional(),
-    data_images: z.array(capturedDataImage).optional(),
-    tags: tags.optional(),
-    image_tags: imageTags.optional(),
-    enterprise_project_id: enterpriseProjectId.optional(),
-    max_ram: ramMb.optional(),
-    min_ram: ramMb.optional(),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
+export const captureBody = z.strictObject({
+  name: imageName,
+  instance_id: uuid,
+  description: z.optional(imageDescription),
+  data_images: z.optional(z.array(capturedDataImage)),
+  tags: z.optional(tags),
+  image_tags: z.optional(imageTags),
+  enterprise_project_id: z.optional(enterpriseProjectId),
+  max_ram: z.optional(ramMb),
+  min_ram: z.optional(ramMb),
+}).check(
+  z.superRefine((body, ctx) => {
     oneTagStyle(body, ctx);
     ramInOrder(body, ctx);
-  });
+  }),
+);
 export type CaptureBody = z.infer<typeof captureBody>;
 
 // --- answers ----------------------------------------------------------------------------------
 
-export const jobIdResponse = z.object({ job_id: z.string().min(1) }).passthrough();
+export const jobIdResponse = z.looseObject({ job_id: z.string().check(z.minLength(1)) });
 
 export const jobStatus = z.enum(['INIT', 'RUNNING', 'SUCCESS', 'FAIL']);
 export type JobStatus = z.infer<typeof jobStatus>;
 
-const subJob = z
-  .object({
-    job_id: z.string().optional(),
-    job_type: z.string().optional(),
-    status: z.string().optional(),
-    error_code: z.string().nullish(),
-    fail_reason: z.string().nullish(),
-    entities: z.object({ image_id: z.string().optional(), image_name: z.string().optional() }).passthrough().nullish(),
-  })
-  .passthrough();
+const subJob = z.looseObject({
+  job_id: z.optional(z.string()),
+  job_type: z.optional(z.string()),
+  status: z.optional(z.string()),
+  error_code: z.nullish(z.string()),
+  fail_reason: z.nullish(z.string()),
+  entities: z.nullish(z.looseObject({ image_id: z.optional(z.string()), image_name: z.optional(z.string()) })),
+});
 
-export const jobEntities = z
-  .object({
-    image_id: z.string().optional(),
-    image_name: z.string().optional(),
-    /** Only the progress call answers it: a fraction (0.24) on the OTC page, or a percentage. */
-    process_percent: z.number().optional(),
-    current_task: z.string().optional(),
-    sub_jobs_result: z.array(subJob).optional(),
-    sub_jobs_list: z.array(z.string()).optional(),
-  })
-  .passthrough();
+export const jobEntities = z.looseObject({
+  image_id: z.optional(z.string()),
+  image_name: z.optional(z.string()),
+  /** Only the progress call answers it: a fraction (0.24) on the OTC page, or a percentage. */
+  process_percent: z.optional(z.number()),
+  current_task: z.optional(z.string()),
+  sub_jobs_result: z.optional(z.array(subJob)),
+  sub_jobs_list: z.optional(z.array(z.string())),
+});
 
 /** A job as IMS answers it; `progress` (0–100 or null) is ours, read from `process_percent`. */
-export const imsJob = z
-  .object({
-    job_id: z.string(),
-    status: jobStatus,
-    job_type: z.string().nullish(),
-    begin_time: z.string().nullish(),
-    end_time: z.string().nullish(),
-    error_code: z.string().nullish(),
-    fail_reason: z.string().nullish(),
-    entities: jobEntities.nullish(),
-  })
-  .passthrough()
-  .transform((job) => ({ ...job, progress: progressOf(job.status, job.entities?.process_percent) }));
+export const imsJob = z.pipe(z.looseObject({
+  job_id: z.string(),
+  status: jobStatus,
+  job_type: z.nullish(z.string()),
+  begin_time: z.nullish(z.string()),
+  end_time: z.nullish(z.string()),
+  error_code: z.nullish(z.string()),
+  fail_reason: z.nullish(z.string()),
+  entities: z.nullish(jobEntities),
+}), z.transform((job) => ({ ...job, progress: progressOf(job.status, job.entities?.process_percent) })));
 export type ImsJob = z.infer<typeof imsJob>;
 
 /**
@@ -271,44 +253,40 @@ function progressOf(status: JobStatus, percent: number | undefined): number | nu
   return Math.min(100, Math.round(value));
 }
 
-export const imsImage = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    status: z.string().optional(),
-    min_disk: z.number().optional(),
-    disk_format: z.string().optional(),
-    visibility: z.string().optional(),
-    owner: z.string().optional(),
-    created_at: z.string().optional(),
-    __imagetype: z.string().optional(),
-    __os_version: z.string().optional(),
-    __image_size: z.union([z.string(), z.number()]).optional(),
-    /** `file,bucket:object` or `instance,<id>`: tells an image of ours from a namesake. */
-    __data_origin: z.string().nullish(),
-    __backup_id: z.string().nullish(),
-    /** The attributes pre-flight reads (querying_images.rst); booleans may come as strings. */
-    __whole_image: z.union([z.boolean(), z.string()]).nullish(),
-    virtual_env_type: z.string().nullish(),
-    __platform: z.string().nullish(),
-    /** The parent image's id; empty for public images and images imported from a file. */
-    __originalimagename: z.string().nullish(),
-    __root_origin: z.string().nullish(),
-  })
-  .passthrough();
+export const imsImage = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  status: z.optional(z.string()),
+  min_disk: z.optional(z.number()),
+  disk_format: z.optional(z.string()),
+  visibility: z.optional(z.string()),
+  owner: z.optional(z.string()),
+  created_at: z.optional(z.string()),
+  __imagetype: z.optional(z.string()),
+  __os_version: z.optional(z.string()),
+  __image_size: z.optional(z.union([z.string(), z.number()])),
+  /** `file,bucket:object` or `instance,<id>`: tells an image of ours from a namesake. */
+  __data_origin: z.nullish(z.string()),
+  __backup_id: z.nullish(z.string()),
+  /** The attributes pre-flight reads (querying_images.rst); booleans may come as strings. */
+  __whole_image: z.nullish(z.union([z.boolean(), z.string()])),
+  virtual_env_type: z.nullish(z.string()),
+  __platform: z.nullish(z.string()),
+  /** The parent image's id; empty for public images and images imported from a file. */
+  __originalimagename: z.nullish(z.string()),
+  __root_origin: z.nullish(z.string()),
+});
 export type ImsImage = z.infer<typeof imsImage>;
 
-export const imageList = z.object({ images: z.array(imsImage) }).passthrough();
+export const imageList = z.looseObject({ images: z.array(imsImage) });
 
 /** Filters of GET /v2/cloudimages that findImages passes on (querying_images.rst). */
-export const imageFilter = z
-  .object({
-    name: z.string().min(1).optional(),
-    id: z.string().min(1).optional(),
-    status: z.enum(['queued', 'saving', 'deleted', 'killed', 'active']).optional(),
-    __imagetype: z.enum(['gold', 'private', 'shared']).optional(),
-    limit: z.number().int().min(1).max(1000).optional(),
-    marker: z.string().min(1).optional(),
-  })
-  .strict();
+export const imageFilter = z.strictObject({
+  name: z.optional(z.string().check(z.minLength(1))),
+  id: z.optional(z.string().check(z.minLength(1))),
+  status: z.optional(z.enum(['queued', 'saving', 'deleted', 'killed', 'active'])),
+  __imagetype: z.optional(z.enum(['gold', 'private', 'shared'])),
+  limit: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  marker: z.optional(z.string().check(z.minLength(1))),
+});
 export type ImageFilter = z.infer<typeof imageFilter>;

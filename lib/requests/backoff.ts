@@ -1,15 +1,15 @@
 // When the poller asks IMS about a running job again: pure arithmetic on the job's age and, where
 // IMS reports it, its progress; no clock.
-import * as z from 'zod';
+import * as z from '../zod.js';
 
-export const checkBackoff = z
-  .object({
-    /** The shortest wait between two status queries (and the first check's delay). */
-    minMs: z.number().int().positive().default(10_000),
-    /** The longest wait: bounds how late a long job's completion is noticed. */
-    maxMs: z.number().int().positive().default(300_000),
-  })
-  .refine((b) => b.minMs <= b.maxMs, 'minMs must not exceed maxMs');
+export const checkBackoff = z.object({
+  /** The shortest wait between two status queries (and the first check's delay). */
+  minMs: z._default(z.number().check(z.int(), z.positive()), 10_000),
+  /** The longest wait: bounds how late a long job's completion is noticed. */
+  maxMs: z._default(z.number().check(z.int(), z.positive()), 300_000),
+}).check(
+  z.refine((b) => b.minMs <= b.maxMs, 'minMs must not exceed maxMs'),
+);
 export type CheckBackoff = z.infer<typeof checkBackoff>;
 
 export const DEFAULT_CHECK_BACKOFF: CheckBackoff = checkBackoff.parse({});

@@ -19,7 +19,7 @@
 //   before it became a request (`refused-at-intake`), a use of a chat response_url (`chat-notified`).
 //   They leave `updated_at` alone: it dates the request's own progress, which the sweep's re-enqueue
 //   interval is measured from.
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { checkBackoff, dueAt, nextCheckDelayWithProgressMs } from './backoff.js';
 import { hintFor, type OwnErrorCode } from '../ims/hints.js';
 import { webhookEventId } from './ids.js';
@@ -35,30 +35,30 @@ const WEBHOOK_RETRY_DELAYS_MS = [5 * SECOND_MS, 5 * MINUTE_MS, 30 * MINUTE_MS, 2
 /** Timings, parsed once with the configuration. */
 export const lifecycleTimings = z.object({
   /** How long a worker holds a record it claimed for submission before another may re-claim it. */
-  submitLeaseMs: z.number().int().positive().default(300_000),
+  submitLeaseMs: z._default(z.number().check(z.int(), z.positive()), 300_000),
   /** How long an immediate webhook delivery or child creation holds the record before a sweep retries it. */
-  sweepLeaseMs: z.number().int().positive().default(60_000),
+  sweepLeaseMs: z._default(z.number().check(z.int(), z.positive()), 60_000),
   /** How long a re-queued request may wait past its delay before the poller enqueues it again. */
-  queuedSafetyMs: z.number().int().positive().default(MINUTE_MS),
+  queuedSafetyMs: z._default(z.number().check(z.int(), z.positive()), MINUTE_MS),
   /** The longest a record still waiting in `queued` is left between two re-enqueues by the sweep. */
-  maxRequeueIntervalMs: z.number().int().positive().default(15 * MINUTE_MS),
+  maxRequeueIntervalMs: z._default(z.number().check(z.int(), z.positive()), 15 * MINUTE_MS),
   /** The first status query of a job, after the submission. */
-  firstCheckDelayMs: z.number().int().positive().default(10_000),
-  checkBackoff: checkBackoff.prefault({}),
+  firstCheckDelayMs: z._default(z.number().check(z.int(), z.positive()), 10_000),
+  checkBackoff: z.prefault(checkBackoff, {}),
   /** A job still running this long after its submission is failed with source `timeout`. */
-  jobDeadlineMs: z.number().int().positive().default(24 * HOUR_MS),
+  jobDeadlineMs: z._default(z.number().check(z.int(), z.positive()), 24 * HOUR_MS),
   /** Delays before re-submitting after IMS was unavailable or silent, by attempt; the last repeats. SQS delays stop at 900 s. */
-  imsRetryDelaysSeconds: z.array(z.number().int().min(0).max(900)).min(1).default([10, 30, 60, 120, 300, 600, 900]),
+  imsRetryDelaysSeconds: z._default(z.array(z.number().check(z.int(), z.gte(0), z.lte(900))).check(z.minLength(1)), [10, 30, 60, 120, 300, 600, 900]),
   /** Submission POSTs after which an unavailable IMS or an unknown outcome fails the request. */
-  maxSubmitAttempts: z.number().int().min(1).default(8),
+  maxSubmitAttempts: z._default(z.number().check(z.int(), z.gte(1)), 8),
   /** Consecutive 404s on a job query after which IMS is taken to have forgotten the job (the evidence then decides). */
-  jobNotFoundLimit: z.number().int().min(1).default(3),
+  jobNotFoundLimit: z._default(z.number().check(z.int(), z.gte(1)), 3),
   /** Delays between webhook deliveries after each failed one; when spent, `webhook.status` is `failed`. */
-  webhookRetryDelaysMs: z.array(z.number().int().min(0)).default(WEBHOOK_RETRY_DELAYS_MS),
+  webhookRetryDelaysMs: z._default(z.array(z.number().check(z.int(), z.gte(0))), WEBHOOK_RETRY_DELAYS_MS),
 });
 export type LifecycleTimings = z.infer<typeof lifecycleTimings>;
 
-export const lifecycleSettings = lifecycleTimings.extend({
+export const lifecycleSettings = z.extend(lifecycleTimings, {
   /** The request has a callback_url or its tenant a default one; without, `webhook.status` is `none`. */
   hasWebhookTarget: z.boolean(),
 });

@@ -1,20 +1,20 @@
 // A message a producer puts on the intake queue itself: the envelope (kind, tenant, request,
 // idempotency_key) whose request is the body of its kind, validated as an HTTP body is.
-import * as z from 'zod';
+import * as z from '../zod.js';
+import { documented } from '../zod.js';
 import { requestKind, type RequestKind } from './record.js';
 import { idempotencyKey, parseRequest, requestErrorMap, validationErrors, type FieldError, type RequestByKind } from './schemas.js';
 
-export const tenantId = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a tenant id of 1 to 64 letters, digits, ".", "_" or "-"')
-  .describe('tenant the request belongs to');
+export const tenantId = documented(z.string().check(
+  z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a tenant id of 1 to 64 letters, digits, ".", "_" or "-"'),
+), 'tenant the request belongs to');
 
 /** The envelope; its `request` is validated as the body of its kind (parseRequest), like an HTTP body. */
 const queueMessage = z.strictObject({
   kind: requestKind,
   tenant: tenantId,
   request: z.record(z.string(), z.unknown()),
-  idempotency_key: idempotencyKey.optional(),
+  idempotency_key: z.optional(idempotencyKey),
 });
 export type QueueMessage = { [K in RequestKind]: { kind: K; tenant: string; request: RequestByKind[K]; idempotency_key?: string | undefined } }[RequestKind];
 

@@ -3,7 +3,8 @@
 // fields apply to which import). IMS's rules across fields (one tag style, min_disk per call, RAM
 // order, when os_version is required, file_format with quick export) are checked once, by building
 // the IMS body the request will send and validating it with the IMS client's schemas (imsBodyErrors).
-import * as z from 'zod';
+import * as z from '../zod.js';
+import { documented } from '../zod.js';
 import { cmkId, exportFileFormat, imageDescription, imageName, imageTags, obsUrl, osType, osVersion, quickImportType, ramMb, systemImageType, tags, uuid } from '../ims/fields.js';
 import { captureBody, dataImportBody, exportBody, quickImportBody, systemImportBody } from '../ims/schemas.js';
 import { REGION_NAME } from '../ims/settings.js';
@@ -12,53 +13,48 @@ import { requestKind, type RequestKind } from './record.js';
 
 /** One validation error: `path` is dotted from the body's root (`tags.0`, `then_export.bucket_url`). */
 // Response-only schemas carry their component id here: zod-openapi renders manually listed components as inputs too.
-export const fieldError = z
-  .object({
-    path: z.string().describe('dotted path of the field that breaks a rule ("" for the body itself)'),
-    message: z.string().describe('what the rule is, in words'),
-  })
-  .meta({ id: 'FieldError', description: 'one field that breaks a rule' });
+export const fieldError = documented(z.object({
+  path: documented(z.string(), 'dotted path of the field that breaks a rule ("" for the body itself)'),
+  message: documented(z.string(), 'what the rule is, in words'),
+}), { id: 'FieldError', description: 'one field that breaks a rule' });
 export type FieldError = z.infer<typeof fieldError>;
 
 const obsLocation = obsUrl;
 
 // ---- common fields (every kind except inside then_export) ----
 
-export const callbackUrl = z
-  .url({ protocol: /^https$/, error: 'must be an https URL' })
-  .max(2048, 'must have at most 2048 characters')
-  .describe('https URL that receives the completion webhook (Standard Webhooks); defaults to the tenant\'s URL');
+export const callbackUrl = documented(
+  z.url({ protocol: /^https$/, error: 'must be an https URL' }).check(z.maxLength(2048, 'must have at most 2048 characters')),
+  'https URL that receives the completion webhook (Standard Webhooks); defaults to the tenant\'s URL',
+);
 
-export const region = z
-  .string()
-  .max(32, 'must have at most 32 characters')
+export const region = documented(z.string().check(
+  z.maxLength(32, 'must have at most 32 characters'),
   // The IMS client's own rule: a region intake accepts is one the client can call.
-  .regex(REGION_NAME, 'must be a region name such as "eu-de" (lower-case letters and digits, single "-" between them)')
-  .describe('cloud region whose IMS endpoint runs the job, e.g. "eu-de" or "ap-southeast-1"; defaults from configuration');
+  z.regex(REGION_NAME, 'must be a region name such as "eu-de" (lower-case letters and digits, single "-" between them)'),
+), 'cloud region whose IMS endpoint runs the job, e.g. "eu-de" or "ap-southeast-1"; defaults from configuration');
 
-export const projectId = z
-  .string()
-  .regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters')
-  .describe('IAM project id (32 lower-case hex characters) that owns the image; defaults from configuration');
+export const projectId = documented(z.string().check(
+  z.regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters'),
+), 'IAM project id (32 lower-case hex characters) that owns the image; defaults from configuration');
 
-export const clientRef = z
-  .string()
-  .max(128, 'must have at most 128 characters')
-  .describe('any caller reference up to 128 characters, echoed back in the record and every event');
+export const clientRef = documented(
+  z.string().check(z.maxLength(128, 'must have at most 128 characters')),
+  'any caller reference up to 128 characters, echoed back in the record and every event',
+);
 
 const commonShape = {
-  callback_url: callbackUrl.optional(),
-  region: region.optional(),
-  project_id: projectId.optional(),
-  client_ref: clientRef.optional(),
+  callback_url: z.optional(callbackUrl),
+  region: z.optional(region),
+  project_id: z.optional(projectId),
+  client_ref: z.optional(clientRef),
 };
 
 /** Idempotency-Key header (HTTP) and `idempotency_key` (queue): 1–255 characters. */
-export const idempotencyKey = z
-  .string()
-  .min(1, 'must have 1 to 255 characters')
-  .max(255, 'must have 1 to 255 characters')
-  .describe('repeat a request safely: the same key and body answer with the same request, never a second IMS job');
+export const idempotencyKey = documented(z.string().check(
+  z.minLength(1, 'must have 1 to 255 characters'),
+  z.maxLength(255, 'must have 1 to 255 characters'),
+), 'repeat a request safely: the same key and body answer with the same request, never a second IMS job');
 
 // ---- cross-field rules ----
 
@@ -73,7 +69,7 @@ const whenObject = {
 
 const fail = (ctx: Ctx, field: string, message: string) => ctx.addIssue({ code: 'custom', message, path: [field] });
 const given = (v: Fields, field: string) => v[field] !== undefined;
-const validAs = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> | undefined => {
+const validAs = <S extends z.ZodMiniType>(schema: S, value: unknown): z.infer<S> | undefined => {
   const parsed = schema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 };
@@ -81,30 +77,28 @@ const validAs = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> | u
 // ---- export ----
 
 const exportTargetShape = {
-  bucket_url: obsLocation.describe(
+  bucket_url: documented(
+    obsLocation,
     'target file as "bucket:object" (OBS bucket of the Standard class in the image\'s region; the object may contain "/")',
   ),
-  file_format: exportFileFormat
-    .optional()
-    .describe('file format written: qcow2, vhd, zvhd or vmdk; required unless is_quick_export, forbidden with it'),
-  is_quick_export: z
-    .boolean()
-    .optional()
-    .describe('fast export (required for images over 128 GB); writes ZVHD2 and takes no file_format'),
+  file_format: documented(
+    z.optional(exportFileFormat),
+    'file format written: qcow2, vhd, zvhd or vmdk; required unless is_quick_export, forbidden with it',
+  ),
+  is_quick_export: documented(z.optional(z.boolean()), 'fast export (required for images over 128 GB); writes ZVHD2 and takes no file_format'),
 };
 
 /** The export part of a capture (`then_export`): an export request without `image_id` and without the common fields. */
-export const exportTarget = z
-  .strictObject(exportTargetShape)
-  .describe('export of the captured image, started once it is active; recorded as a child request');
+export const exportTarget = documented(
+  z.strictObject(exportTargetShape),
+  'export of the captured image, started once it is active; recorded as a child request',
+);
 
-export const exportRequest = z
-  .strictObject({
-    image_id: uuid.describe('IMS private image to export (UUID); full-ECS, ISO and some public-derived images cannot be exported'),
-    ...exportTargetShape,
-    ...commonShape,
-  })
-  .describe('Export an IMS image to an OBS bucket (POST /v1/cloudimages/{image_id}/file).');
+export const exportRequest = documented(z.strictObject({
+  image_id: documented(uuid, 'IMS private image to export (UUID); full-ECS, ISO and some public-derived images cannot be exported'),
+  ...exportTargetShape,
+  ...commonShape,
+}), 'Export an IMS image to an OBS bucket (POST /v1/cloudimages/{image_id}/file).');
 export type ExportRequest = z.infer<typeof exportRequest>;
 export type ExportTarget = z.infer<typeof exportTarget>;
 
@@ -150,63 +144,56 @@ function checkImport(v: Fields, ctx: Ctx) {
   }
 }
 
-export const importRequest = z
-  .strictObject({
-    name: imageName.describe('image name: 1–128 letters, digits, "-", ".", "_" or spaces, not starting or ending with a space'),
-    image_url: obsLocation.describe('source file as "bucket:object" (OBS bucket of the Standard class in the target region)'),
-    min_disk: z
-      .number()
-      .int('must be a whole number of GB')
-      .describe('minimum disk size in GB: 1–1024 for a system disk, 40–2048 for a data disk, 1–1024 with quick'),
-    disk: importDisk
-      .default('system')
-      .describe(
-        '"system" (POST /v2/cloudimages/action) or "data" (POST /v1/cloudimages/dataimages/action); with quick, both go to quick import',
-      ),
-    quick: z
-      .boolean()
-      .optional()
-      .describe(
-        'quick import (POST /v2/cloudimages/quickimport/action) of a RAW (with bitmap) or ZVHD2 file; with disk "data" it imports type DataImage',
-      ),
-    description: imageDescription
-      .optional()
-      .describe('at most 1024 characters, no carriage return, "<" or ">"'),
-    os_version: osVersion
-      .optional()
-      .describe('OS version as IMS lists it (values_of_related_parameters); required with quick on a system disk and with type IsoImage; system disks only'),
-    os_type: osType.optional().describe('OS of a data disk image: Linux (default) or Windows; data disks only'),
-    is_config_init: z.boolean().optional().describe('whether initial configuration is complete; system disk without quick only'),
-    is_config: z.boolean().optional().describe('let IMS configure the image automatically; system disk without quick only'),
-    tags: tags.optional().describe('tags as "key.value" (key 1–36, value 0–43 letters, digits, "_" or "-"); not with image_tags'),
-    image_tags: imageTags.optional().describe('tags as {key, value} (key 1–36, value 0–43 characters); not with tags'),
-    type: importType
-      .optional()
-      .describe(
-        'image type: ECS (default), BMS, FusionCompute, IsoImage or Ironic for a system disk; ECS or BMS with quick; DataImage (or left out) for disk "data" with quick; not taken by a data disk without quick',
-      ),
-    max_ram: ramMb.optional().describe('maximum memory in MB (0: unrestricted); system disk without quick only'),
-    min_ram: ramMb.optional().describe('minimum memory in MB (0: unrestricted), at most max_ram; system disk without quick only'),
-    cmk_id: cmkId.optional().describe('KMS key id that encrypts the image; not with quick'),
+export const importRequest = documented(
+  z.strictObject({
+    name: documented(imageName, 'image name: 1–128 letters, digits, "-", ".", "_" or spaces, not starting or ending with a space'),
+    image_url: documented(obsLocation, 'source file as "bucket:object" (OBS bucket of the Standard class in the target region)'),
+    min_disk: documented(
+      z.number().check(z.int('must be a whole number of GB')),
+      'minimum disk size in GB: 1–1024 for a system disk, 40–2048 for a data disk, 1–1024 with quick',
+    ),
+    disk: documented(
+      z._default(importDisk, 'system'),
+      '"system" (POST /v2/cloudimages/action) or "data" (POST /v1/cloudimages/dataimages/action); with quick, both go to quick import',
+    ),
+    quick: documented(
+      z.optional(z.boolean()),
+      'quick import (POST /v2/cloudimages/quickimport/action) of a RAW (with bitmap) or ZVHD2 file; with disk "data" it imports type DataImage',
+    ),
+    description: documented(z.optional(imageDescription), 'at most 1024 characters, no carriage return, "<" or ">"'),
+    os_version: documented(
+      z.optional(osVersion),
+      'OS version as IMS lists it (values_of_related_parameters); required with quick on a system disk and with type IsoImage; system disks only',
+    ),
+    os_type: documented(z.optional(osType), 'OS of a data disk image: Linux (default) or Windows; data disks only'),
+    is_config_init: documented(z.optional(z.boolean()), 'whether initial configuration is complete; system disk without quick only'),
+    is_config: documented(z.optional(z.boolean()), 'let IMS configure the image automatically; system disk without quick only'),
+    tags: documented(z.optional(tags), 'tags as "key.value" (key 1–36, value 0–43 letters, digits, "_" or "-"); not with image_tags'),
+    image_tags: documented(z.optional(imageTags), 'tags as {key, value} (key 1–36, value 0–43 characters); not with tags'),
+    type: documented(
+      z.optional(importType),
+      'image type: ECS (default), BMS, FusionCompute, IsoImage or Ironic for a system disk; ECS or BMS with quick; DataImage (or left out) for disk "data" with quick; not taken by a data disk without quick',
+    ),
+    max_ram: documented(z.optional(ramMb), 'maximum memory in MB (0: unrestricted); system disk without quick only'),
+    min_ram: documented(z.optional(ramMb), 'minimum memory in MB (0: unrestricted), at most max_ram; system disk without quick only'),
+    cmk_id: documented(z.optional(cmkId), 'KMS key id that encrypts the image; not with quick'),
     ...commonShape,
-  })
-  .superRefine((v, ctx) => checkImport(v, ctx), whenObject)
-  .describe('Import an image file from OBS as a system or data disk image, optionally by quick import.');
+  }).check(z.superRefine((v, ctx) => checkImport(v, ctx), whenObject)),
+  'Import an image file from OBS as a system or data disk image, optionally by quick import.',
+);
 export type ImportRequest = z.infer<typeof importRequest>;
 
 // ---- capture ----
 
-export const captureRequest = z
-  .strictObject({
-    name: imageName.describe('image name: 1–128 letters, digits, "-", ".", "_" or spaces, not starting or ending with a space'),
-    instance_id: uuid.describe('ECS to capture (UUID); it should be stopped'),
-    description: imageDescription.optional().describe('at most 1024 characters, no carriage return, "<" or ">"'),
-    tags: tags.optional().describe('tags as "key.value" (key 1–36, value 0–43 letters, digits, "_" or "-"); not with image_tags'),
-    image_tags: imageTags.optional().describe('tags as {key, value} (key 1–36, value 0–43 characters); not with tags'),
-    then_export: exportTarget.optional(),
-    ...commonShape,
-  })
-  .describe('Capture an ECS as an IMS private image (POST /v2/cloudimages/action), optionally exporting it afterwards.');
+export const captureRequest = documented(z.strictObject({
+  name: documented(imageName, 'image name: 1–128 letters, digits, "-", ".", "_" or spaces, not starting or ending with a space'),
+  instance_id: documented(uuid, 'ECS to capture (UUID); it should be stopped'),
+  description: documented(z.optional(imageDescription), 'at most 1024 characters, no carriage return, "<" or ">"'),
+  tags: documented(z.optional(tags), 'tags as "key.value" (key 1–36, value 0–43 letters, digits, "_" or "-"); not with image_tags'),
+  image_tags: documented(z.optional(imageTags), 'tags as {key, value} (key 1–36, value 0–43 characters); not with tags'),
+  then_export: z.optional(exportTarget),
+  ...commonShape,
+}), 'Capture an ECS as an IMS private image (POST /v2/cloudimages/action), optionally exporting it afterwards.');
 export type CaptureRequest = z.infer<typeof captureRequest>;
 
 export const requestSchemas = { export: exportRequest, import: importRequest, capture: captureRequest } as const;
@@ -234,7 +221,7 @@ export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
 };
 
 /** Turns zod issues into field errors; an unknown field becomes one error at its own path. */
-export function validationErrors(error: z.ZodError): FieldError[] {
+export function validationErrors(error: z.core.$ZodError): FieldError[] {
   const errors: FieldError[] = [];
   for (const issue of error.issues) {
     const at = issue.path.map(String);
@@ -249,7 +236,7 @@ export function validationErrors(error: z.ZodError): FieldError[] {
 
 export type ParsedRequest<K extends RequestKind> = { ok: true; request: RequestByKind[K] } | { ok: false; errors: FieldError[] };
 
-function imsBodySchema(call: ImsCall): z.ZodType {
+function imsBodySchema(call: ImsCall): z.ZodMiniType {
   if (call.op === 'export') return exportBody;
   if (call.op === 'capture') return captureBody;
   return call.disk === 'system' ? systemImportBody : call.disk === 'data' ? dataImportBody : quickImportBody;

@@ -1,7 +1,7 @@
 // The worker's part: take one intake-queue message to IMS exactly once. Claim the record
 // (queued → submitting) with a conditional write, call IMS, store the answer, then carry out
 // what follows. A message is done only once its outcome is stored.
-import * as z from 'zod';
+import * as z from '../zod.js';
 import type { ImsClient } from '../ims/client.js';
 import type { ImsAuth } from '../ims/settings.js';
 import { logger } from '../log.js';
@@ -29,7 +29,7 @@ export interface WorkerDeps extends EffectDeps {
 /** `done`: delete the message. `retry`: leave it for redelivery (something failed before the outcome was stored). */
 export type MessageOutcome = 'done' | 'retry';
 
-const intakeMessageSchema = z.strictObject({ request_id: z.string().regex(REQUEST_ID) });
+const intakeMessageSchema = z.strictObject({ request_id: z.string().check(z.regex(REQUEST_ID)) });
 
 /** A direct producer's message without its own Idempotency-Key is idempotent per SQS message. */
 function directMessageKey(messageId: string, given: string | undefined): string {

@@ -7,7 +7,8 @@
 // delete to stay bounded). It is its own item so the request record stays written by the lifecycle only.
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../zod.js';
+import { documented } from '../zod.js';
 import { logger } from '../log.js';
 import type { PostAttempt } from '../webhooks/deliver.js';
 import { requestPk } from './table.js';
@@ -18,27 +19,25 @@ export const DELIVERY_LOG_LIMIT = 50;
 const MAX_RACES = 4;
 const MAX_TEXT = 300;
 
-export const deliveryAttempt = z
-  .object({
-    event_id: z.string().describe('the `webhook-id` sent (webhooks), or the id of the chat message'),
-    type: z.string().describe('the webhook event type (e.g. image.export.succeeded), or `chat`'),
-    attempt: z.number().int().min(1).describe('the how-many-th attempt of this event_id, from 1'),
-    at: z.string().meta({ format: 'date-time' }).describe('RFC 3339 time the attempt started'),
-    url_origin: z.string().describe('scheme, host and port of the target only: paths and queries may carry tokens'),
-    status_code: z.number().int().nullable().describe('the HTTP status the receiver answered; null when none came'),
-    error: z.string().nullable().describe('why the attempt failed; null on success'),
-    duration_ms: z.number().int().min(0),
-  })
-  .meta({ id: 'DeliveryAttempt' });
+export const deliveryAttempt = documented(z.object({
+  event_id: documented(z.string(), 'the `webhook-id` sent (webhooks), or the id of the chat message'),
+  type: documented(z.string(), 'the webhook event type (e.g. image.export.succeeded), or `chat`'),
+  attempt: documented(z.number().check(z.int(), z.gte(1)), 'the how-many-th attempt of this event_id, from 1'),
+  at: documented(documented(z.string(), { format: 'date-time' }), 'RFC 3339 time the attempt started'),
+  url_origin: documented(z.string(), 'scheme, host and port of the target only: paths and queries may carry tokens'),
+  status_code: documented(z.nullable(z.number().check(z.int())), 'the HTTP status the receiver answered; null when none came'),
+  error: documented(z.nullable(z.string()), 'why the attempt failed; null on success'),
+  duration_ms: z.number().check(z.int(), z.gte(0)),
+}), { id: 'DeliveryAttempt' });
 export type DeliveryAttempt = z.infer<typeof deliveryAttempt>;
 
-export const deliveryList = z.object({ items: z.array(deliveryAttempt).describe('oldest first, at most the latest 50') });
+export const deliveryList = z.object({ items: documented(z.array(deliveryAttempt), 'oldest first, at most the latest 50') });
 
 const storedLog = z.object({
-  version: z.number().int().min(0),
+  version: z.number().check(z.int(), z.gte(0)),
   items: z.array(deliveryAttempt),
   /** Attempts made per event id, kept beyond the trimmed list so numbering goes on. */
-  counts: z.record(z.string(), z.number().int().min(0)),
+  counts: z.record(z.string(), z.number().check(z.int(), z.gte(0))),
 });
 
 export interface DeliveryLog {

@@ -3,7 +3,7 @@
 // Data problems (corrupt item, bad cursor, invalid input) come back as StoreError values;
 // an unreachable or failing DynamoDB is thrown as StoreError kind 'unavailable' (retry the work).
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { requestInternal, requestKind, requestRecord, requestStatus, type StoredRequest } from '../requests/record.js';
 import {
   BY_TENANT_INDEX,
@@ -20,7 +20,7 @@ import {
   tenantPk,
 } from './table.js';
 
-export const storedRequest = requestRecord.extend({ internal: requestInternal });
+export const storedRequest = z.extend(requestRecord, { internal: requestInternal });
 
 export type StoreErrorKind = 'corrupt-item' | 'bad-cursor' | 'bad-input' | 'unavailable';
 
@@ -36,10 +36,10 @@ export class StoreError extends Error {
 }
 
 export const listOptions = z.object({
-  status: requestStatus.optional(),
-  kind: requestKind.optional(),
-  limit: z.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).optional(),
+  status: z.optional(requestStatus),
+  kind: z.optional(requestKind),
+  limit: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+  cursor: z.optional(z.string().check(z.minLength(1))),
 });
 export type ListOptions = z.input<typeof listOptions>;
 
@@ -318,7 +318,7 @@ function idOf(item: Item): string {
 }
 
 // Paths and zod's messages only: never the offending values, which may carry URLs with secrets.
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)

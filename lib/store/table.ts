@@ -14,7 +14,7 @@
 // Both GSIs project ALL attributes; billing is PAY_PER_REQUEST. serverless.yml mirrors tableDefinition.
 import { createHash } from 'node:crypto';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
+import * as z from '../zod.js';
 
 export const BY_TENANT_INDEX = 'by_tenant';
 export const DUE_INDEX = 'due';
@@ -91,8 +91,8 @@ export function dueUpperBound(now: Date): string {
 
 // A cursor names an index position of the caller's own, `<created_at>#<id>`: bounded, so a forged
 // one never reaches DynamoDB with a key it refuses.
-const cursorId = z.string().regex(/^req_[A-Za-z0-9_]{1,64}$/);
-const listCursorFields = z.object({ t: z.string().max(64), s: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z#req_[A-Za-z0-9_]{1,64}$/), i: cursorId });
+const cursorId = z.string().check(z.regex(/^req_[A-Za-z0-9_]{1,64}$/));
+const listCursorFields = z.object({ t: z.string().check(z.maxLength(64)), s: z.string().check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z#req_[A-Za-z0-9_]{1,64}$/)), i: cursorId });
 
 /** The opaque `next_cursor` of a listing that resumes after the by_tenant index item `key`. */
 export function listCursor(tenant: string, key: Record<string, unknown>): string {

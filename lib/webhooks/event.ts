@@ -1,5 +1,6 @@
 // The completion event sent to callback URLs: its type, when the outcome happened, and the record as `data`.
-import * as z from 'zod';
+import * as z from '../zod.js';
+import { documented } from '../zod.js';
 import { requestRecord, type RequestRecord, type RequestStatus } from '../requests/record.js';
 
 export const webhookOutcome = z.enum(['succeeded', 'failed']);
@@ -17,22 +18,20 @@ export type WebhookEventType = z.infer<typeof webhookEventType>;
 
 // The record as it stood when the request ended: no next check and no webhook state, which would
 // be stale by the time a receiver reads them and would differ between retries of one event.
-export const webhookEventData = requestRecord
-  .omit({ webhook: true })
-  .extend({
-    next_check_at: z.null().describe('always null: an ended request is not checked again'),
-    updated_at: z.string().meta({ format: 'date-time' }).describe('when the request ended (its completed_at)'),
-  })
-  .meta({ id: 'WebhookEventData', description: 'the request record as it stood when the request ended (without its webhook state)' });
+export const webhookEventData = documented(
+  z.extend(z.omit(requestRecord, { webhook: true }), {
+      next_check_at: documented(z.null(), 'always null: an ended request is not checked again'),
+      updated_at: documented(documented(z.string(), { format: 'date-time' }), 'when the request ended (its completed_at)'),
+    }),
+  { id: 'WebhookEventData', description: 'the request record as it stood when the request ended (without its webhook state)' },
+);
 export type WebhookEventData = z.infer<typeof webhookEventData>;
 
-export const webhookEventPayload = z
-  .object({
-    type: webhookEventType,
-    timestamp: z.string().meta({ format: 'date-time' }).describe('when the request reached its outcome'),
-    data: webhookEventData,
-  })
-  .meta({ id: 'WebhookEvent', description: 'the body of a completion webhook (Standard Webhooks)' });
+export const webhookEventPayload = documented(z.object({
+  type: webhookEventType,
+  timestamp: documented(documented(z.string(), { format: 'date-time' }), 'when the request reached its outcome'),
+  data: webhookEventData,
+}), { id: 'WebhookEvent', description: 'the body of a completion webhook (Standard Webhooks)' });
 export type WebhookEvent = z.infer<typeof webhookEventPayload>;
 
 /** The outcome a status announces, or null when it announces none (still running, or cancelled). */

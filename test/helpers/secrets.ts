@@ -3,7 +3,9 @@
 import { appendFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
-import { z } from 'zod';
+// zod/mini without a locale, not classic zod: classic sets zod's English messages in every test worker
+// (this runs in each one's setup), which would hide a lib module parsing before lib/zod.ts set them.
+import * as z from 'zod/mini';
 
 /** The run directory made by test/setup/global.ts; unset when the suite runs without it. */
 export const LOG_DIR_ENV = 'IMS_TRANSFER_LOG_DIR';
@@ -14,7 +16,7 @@ export const MIN_SECRET_LENGTH = 8;
 
 export const registeredSecret = z.object({
   kind: z.string(),
-  value: z.string().min(MIN_SECRET_LENGTH),
+  value: z.string().check(z.minLength(MIN_SECRET_LENGTH)),
   /** The test file that registered it (relative to the project root). */
   by: z.string(),
 });

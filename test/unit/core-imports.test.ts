@@ -1,7 +1,7 @@
 // The lifecycle core is pure and takes its timings as settings: what it imports, directly or through
 // the modules it imports, is its own small world (the record, ids, backoff arithmetic, error hints, zod) and no
 // adapter (store, queue, IMS client, webhooks, intake).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -32,8 +32,28 @@ describe('the lifecycle core', () => {
       'lib/requests/backoff.ts',
       'lib/requests/ids.ts',
       'lib/requests/record.ts',
+      // zod/mini with its English messages, and nothing else.
+      'lib/zod.ts',
       'node:crypto',
-      'zod',
+      'zod/mini',
+      'zod/v4/locales/en.js',
     ]);
+  });
+});
+
+describe('the deployed code', () => {
+  it('takes zod only from lib/zod.ts, so every schema is mini and parses with English messages', () => {
+    const files = ['lib', 'handlers'].flatMap((dir) =>
+      readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(dir, f)),
+    );
+    const direct = files.filter(
+      (file) =>
+        file !== join('lib', 'zod.ts') &&
+        ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true).importedFiles.some(({ fileName }) => /^zod(\/|$)/.test(fileName)),
+    );
+    expect(files).toContain(join('lib', 'requests', 'schemas.ts'));
+    expect(direct).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from '../../lib/zod.js';
 import {
   captureBody,
   dataImportBody,
@@ -12,7 +12,7 @@ import {
 } from '../../lib/ims/schemas.js';
 
 /** The field paths a schema complains about ([] when the value passes). */
-function failingPaths(schema: z.ZodType, value: unknown): string[] {
+function failingPaths(schema: z.ZodMiniType, value: unknown): string[] {
   const result = schema.safeParse(value);
   return result.success ? [] : result.error.issues.map((i) => i.path.join('.'));
 }

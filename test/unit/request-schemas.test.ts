@@ -244,6 +244,17 @@ describe('request validation errors', () => {
     if (!result.ok) expect(result.errors[0]?.message.length).toBeLessThan(120);
   });
 
+  it('words a rule without a message of its own in zod\'s English', () => {
+    const result = parseRequest('import', { ...valid.import, cmk_id: '', max_ram: -1 });
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        { path: 'max_ram', message: 'Too small: expected number to be >=0' },
+        { path: 'cmk_id', message: 'Too small: expected string to have >=1 characters' },
+      ],
+    });
+  });
+
   it('gives an import disk "system" when none is given', () => {
     const result = parseRequest('import', valid.import);
     expect(result.ok && result.request.disk).toBe('system');
