@@ -23,11 +23,8 @@ const problemResponse = (id: string, description: string): ZodOpenApiResponseObj
 
 // IETF httpapi-ratelimit-headers, one policy named "tenant" (lib/store/rate-limit.ts).
 const rateLimitHeaders = {
-  'RateLimit-Policy': documented(documented(z.string(), { example: '"tenant";q=120;w=60' }), 'the tenant\'s quota: q requests per w-second window'),
-  RateLimit: documented(
-    documented(z.string(), { example: '"tenant";r=117;t=23' }),
-    'what is left: r requests until the window resets in t seconds',
-  ),
+  'RateLimit-Policy': documented(z.string(), { example: '"tenant";q=120;w=60', description: 'the tenant\'s quota: q requests per w-second window' }),
+  RateLimit: documented(z.string(), { example: '"tenant";r=117;t=23', description: 'what is left: r requests until the window resets in t seconds' }),
 };
 
 const problems = {
@@ -44,7 +41,7 @@ const problems = {
   429: {
     ...problemResponse('RateLimited', 'The tenant\'s rate limit is exhausted; retry after Retry-After seconds (type .../problems/rate-limited).'),
     headers: z.object({
-      'Retry-After': documented(documented(z.string(), { example: '23' }), 'seconds until the window resets (the same as RateLimit t)'),
+      'Retry-After': documented(z.string(), { example: '23', description: 'seconds until the window resets (the same as RateLimit t)' }),
       ...rateLimitHeaders,
     }),
   },

@@ -31,9 +31,12 @@ export const problemTypeUri = (type: ProblemType) => `${PROBLEM_BASE}${type}`;
 const PROBLEM_TYPE_URIS = Object.keys(PROBLEM_TYPES).map((type) => problemTypeUri(type as ProblemType)) as [string, ...string[]];
 
 export const problemDetails = documented(z.object({
-  type: documented(z.enum(PROBLEM_TYPE_URIS), `problem type URI: ${Object.entries(PROBLEM_TYPES)
-        .map(([type, { status, title }]) => `${type} (${status}, "${title}")`)
-        .join(', ')}`),
+  type: documented(
+    z.enum(PROBLEM_TYPE_URIS),
+    `problem type URI: ${Object.entries(PROBLEM_TYPES)
+      .map(([type, { status, title }]) => `${type} (${status}, "${title}")`)
+      .join(', ')}`,
+  ),
   title: documented(z.string(), 'short summary of the problem type; the same for every occurrence'),
   status: documented(z.number().check(z.int(), z.gte(400), z.lte(599)), 'HTTP status code'),
   detail: documented(z.string(), 'what went wrong in this occurrence, for humans'),

@@ -10,12 +10,10 @@ export const MAX_CURSOR_LENGTH = 512;
 export const listQuery = z.strictObject({
   status: documented(z.optional(requestStatus), 'only requests in this status'),
   kind: documented(z.optional(requestKind), 'only requests of this kind'),
-  limit: documented(z._default(z.coerce
-    .number().check(
-    z.int('must be a whole number'),
-    z.gte(1, 'must be between 1 and 100'),
-    z.lte(100, 'must be between 1 and 100'),
-  ), 20), 'page size, 1–100 (default 20)'),
+  limit: documented(
+    z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(1, 'must be between 1 and 100'), z.lte(100, 'must be between 1 and 100')), 20),
+    'page size, 1–100 (default 20)',
+  ),
   // A real cursor is about 150 characters; the cap keeps forged ones away from the store.
   cursor: documented(z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_CURSOR_LENGTH))), 'next_cursor of the previous page'),
 });

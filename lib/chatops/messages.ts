@@ -30,10 +30,9 @@ export const headerBlock = z.strictObject({ type: z.literal('header'), text: pla
 export const sectionBlock = z.strictObject({
   type: z.literal('section'),
   text: z.optional(z.union([plainText(BLOCK_LIMITS.sectionText), mrkdwn(BLOCK_LIMITS.sectionText)])),
-  fields: z.optional(z.array(z.union([plainText(BLOCK_LIMITS.fieldText), mrkdwn(BLOCK_LIMITS.fieldText)])).check(
-    z.minLength(1),
-    z.maxLength(BLOCK_LIMITS.sectionFields),
-  )),
+  fields: z.optional(
+    z.array(z.union([plainText(BLOCK_LIMITS.fieldText), mrkdwn(BLOCK_LIMITS.fieldText)])).check(z.minLength(1), z.maxLength(BLOCK_LIMITS.sectionFields)),
+  ),
 }).check(
   z.refine((s) => s.text !== undefined || s.fields !== undefined, 'a section needs text or fields'),
 );

@@ -5,9 +5,7 @@ import { OS_VERSIONS } from './os-versions.js';
 
 export { OS_VERSIONS };
 
-export const uuid = z.string().check(
-  z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID'),
-);
+export const uuid = z.string().check(z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID'));
 
 /** Image name: 1–128 characters of letters, digits, `-`, `.`, `_` and space; no leading or trailing space. */
 export const imageName = z.string().check(
@@ -28,15 +26,15 @@ const TAG_PART = /^[A-Za-z0-9_-]*$/;
 /** `tags` entry: `key.value`; key 1–36, value 0–43 characters; digits, letters, `_`, `-`. */
 export const tag = z.string().check(
   z.superRefine((s, ctx) => {
-  const dot = s.indexOf('.');
-  const key = dot < 0 ? s : s.slice(0, dot);
-  const value = dot < 0 ? '' : s.slice(dot + 1);
-  if (dot < 0) ctx.addIssue({ code: 'custom', message: 'must have the form "key.value"' });
-  else if (key.length < 1 || key.length > 36) ctx.addIssue({ code: 'custom', message: 'tag key must have 1 to 36 characters' });
-  else if (value.length > 43) ctx.addIssue({ code: 'custom', message: 'tag value must have at most 43 characters' });
-  else if (!TAG_PART.test(key) || !TAG_PART.test(value))
-    ctx.addIssue({ code: 'custom', message: 'tag may contain only letters, digits, "_" and "-"' });
-}),
+    const dot = s.indexOf('.');
+    const key = dot < 0 ? s : s.slice(0, dot);
+    const value = dot < 0 ? '' : s.slice(dot + 1);
+    if (dot < 0) ctx.addIssue({ code: 'custom', message: 'must have the form "key.value"' });
+    else if (key.length < 1 || key.length > 36) ctx.addIssue({ code: 'custom', message: 'tag key must have 1 to 36 characters' });
+    else if (value.length > 43) ctx.addIssue({ code: 'custom', message: 'tag value must have at most 43 characters' });
+    else if (!TAG_PART.test(key) || !TAG_PART.test(value))
+      ctx.addIssue({ code: 'custom', message: 'tag may contain only letters, digits, "_" and "-"' });
+  }),
 );
 export const tags = z.array(tag).check(z.maxLength(50, 'at most 50 tags'));
 

@@ -218,16 +218,19 @@ export const jobEntities = z.looseObject({
 });
 
 /** A job as IMS answers it; `progress` (0–100 or null) is ours, read from `process_percent`. */
-export const imsJob = z.pipe(z.looseObject({
-  job_id: z.string(),
-  status: jobStatus,
-  job_type: z.nullish(z.string()),
-  begin_time: z.nullish(z.string()),
-  end_time: z.nullish(z.string()),
-  error_code: z.nullish(z.string()),
-  fail_reason: z.nullish(z.string()),
-  entities: z.nullish(jobEntities),
-}), z.transform((job) => ({ ...job, progress: progressOf(job.status, job.entities?.process_percent) })));
+export const imsJob = z.pipe(
+  z.looseObject({
+    job_id: z.string(),
+    status: jobStatus,
+    job_type: z.nullish(z.string()),
+    begin_time: z.nullish(z.string()),
+    end_time: z.nullish(z.string()),
+    error_code: z.nullish(z.string()),
+    fail_reason: z.nullish(z.string()),
+    entities: z.nullish(jobEntities),
+  }),
+  z.transform((job) => ({ ...job, progress: progressOf(job.status, job.entities?.process_percent) })),
+);
 export type ImsJob = z.infer<typeof imsJob>;
 
 /**

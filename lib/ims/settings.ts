@@ -36,10 +36,10 @@ export const imsSettings = z.strictObject({
   imsEndpoint: z._default(endpointTemplate, 'https://ims.{region}.otc.t-systems.com'),
   iamEndpoint: z._default(endpointTemplate, 'https://iam.{region}.otc.t-systems.com'),
   /** Per-region overrides of the templates (e.g. a region served by Huawei Cloud's myhuaweicloud.com). */
-  regions: z._default(z.record(
-    z.string(),
-    z.strictObject({ imsEndpoint: z.optional(endpointTemplate), iamEndpoint: z.optional(endpointTemplate) }),
-  ), {}),
+  regions: z._default(
+    z.record(z.string(), z.strictObject({ imsEndpoint: z.optional(endpointTemplate), iamEndpoint: z.optional(endpointTemplate) })),
+    {},
+  ),
   auth: imsAuth,
   timeouts: z._default(imsTimeouts, { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 }),
   getRetry: z._default(getRetryPolicy, { attempts: 4, baseMs: 200, capMs: 5_000 }),

@@ -29,7 +29,7 @@ export const webhookState = z.object({
   attempts: z.number().check(z.int(), z.gte(0)),
 });
 
-const isoTime = documented(documented(z.string(), { format: 'date-time' }), 'ISO 8601 UTC timestamp');
+const isoTime = documented(z.string(), { format: 'date-time', description: 'ISO 8601 UTC timestamp' });
 
 export const requestRecord = documented(z.object({
   id: z.string(),

@@ -34,9 +34,10 @@ export const region = documented(z.string().check(
   z.regex(REGION_NAME, 'must be a region name such as "eu-de" (lower-case letters and digits, single "-" between them)'),
 ), 'cloud region whose IMS endpoint runs the job, e.g. "eu-de" or "ap-southeast-1"; defaults from configuration');
 
-export const projectId = documented(z.string().check(
-  z.regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters'),
-), 'IAM project id (32 lower-case hex characters) that owns the image; defaults from configuration');
+export const projectId = documented(
+  z.string().check(z.regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters')),
+  'IAM project id (32 lower-case hex characters) that owns the image; defaults from configuration',
+);
 
 export const clientRef = documented(
   z.string().check(z.maxLength(128, 'must have at most 128 characters')),

@@ -23,7 +23,7 @@ export const deliveryAttempt = documented(z.object({
   event_id: documented(z.string(), 'the `webhook-id` sent (webhooks), or the id of the chat message'),
   type: documented(z.string(), 'the webhook event type (e.g. image.export.succeeded), or `chat`'),
   attempt: documented(z.number().check(z.int(), z.gte(1)), 'the how-many-th attempt of this event_id, from 1'),
-  at: documented(documented(z.string(), { format: 'date-time' }), 'RFC 3339 time the attempt started'),
+  at: documented(z.string(), { format: 'date-time', description: 'RFC 3339 time the attempt started' }),
   url_origin: documented(z.string(), 'scheme, host and port of the target only: paths and queries may carry tokens'),
   status_code: documented(z.nullable(z.number().check(z.int())), 'the HTTP status the receiver answered; null when none came'),
   error: documented(z.nullable(z.string()), 'why the attempt failed; null on success'),

@@ -20,16 +20,16 @@ export type WebhookEventType = z.infer<typeof webhookEventType>;
 // be stale by the time a receiver reads them and would differ between retries of one event.
 export const webhookEventData = documented(
   z.extend(z.omit(requestRecord, { webhook: true }), {
-      next_check_at: documented(z.null(), 'always null: an ended request is not checked again'),
-      updated_at: documented(documented(z.string(), { format: 'date-time' }), 'when the request ended (its completed_at)'),
-    }),
+    next_check_at: documented(z.null(), 'always null: an ended request is not checked again'),
+    updated_at: documented(z.string(), { format: 'date-time', description: 'when the request ended (its completed_at)' }),
+  }),
   { id: 'WebhookEventData', description: 'the request record as it stood when the request ended (without its webhook state)' },
 );
 export type WebhookEventData = z.infer<typeof webhookEventData>;
 
 export const webhookEventPayload = documented(z.object({
   type: webhookEventType,
-  timestamp: documented(documented(z.string(), { format: 'date-time' }), 'when the request reached its outcome'),
+  timestamp: documented(z.string(), { format: 'date-time', description: 'when the request reached its outcome' }),
   data: webhookEventData,
 }), { id: 'WebhookEvent', description: 'the body of a completion webhook (Standard Webhooks)' });
 export type WebhookEvent = z.infer<typeof webhookEventPayload>;
