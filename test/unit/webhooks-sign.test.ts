@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { signWebhook } from '../../lib/webhooks/sign.js';
 import { registerSecret } from '../helpers/secrets.js';
@@ -46,5 +47,30 @@ describe('signWebhook', () => {
     const signed = signWebhook({ msgId: 'msg_abc', timestamp: new Date(), body, secrets });
     expect(signed).toMatchObject({ ok: false, kind: 'bad-secret', message: expect.stringMatching(message) });
     for (const secret of secrets) expect(JSON.stringify(signed)).not.toContain(secret);
+  });
+
+  it('gives exactly the reference library\'s signature for any id, time, body and secret, and refuses a secret that is not canonical base64', () => {
+    const base64Char = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split(''));
+    const secret = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => `whsec_${Buffer.from(b).toString('base64')}`),
+      // Unpadded, oddly padded, or with a stray character: what a hand-made secret may look like.
+      fc.tuple(fc.array(base64Char, { minLength: 1, maxLength: 60 }), fc.constantFrom('', '=', '==', '!', '=A')).map(([chars, tail]) => `whsec_${chars.join('')}${tail}`),
+    );
+    const canonical = (key: string) => {
+      const bytes = Buffer.from(key.slice(6), 'base64');
+      return bytes.length > 0 && bytes.toString('base64') === key.slice(6);
+    };
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.string({ unit: 'grapheme', maxLength: 200 }), secret, (msgId, ms, text, key) => {
+        const timestamp = new Date(ms);
+        const ours = signWebhook({ msgId, timestamp, body: text, secrets: [key] });
+        if (!canonical(key)) {
+          expect(ours).toMatchObject({ ok: false, kind: 'bad-secret' });
+          return;
+        }
+        expect(ours.ok && ours.headers['webhook-signature']).toBe(new Webhook(key).sign(msgId, timestamp, text));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
