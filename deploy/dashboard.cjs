@@ -3,7 +3,7 @@
 // operator asks: are the functions healthy, is the queue draining, did anything fail for good, is IMS failing.
 'use strict';
 
-const FUNCTIONS = ['intake', 'worker', 'poller'];
+const FUNCTIONS = ['intake', 'chatops', 'worker', 'poller'];
 
 function lambdaMetric(metric, fn, functionName, stat, label = fn) {
   return ['AWS/Lambda', metric, 'FunctionName', functionName(fn), { label, stat }];

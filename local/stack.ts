@@ -2,6 +2,7 @@
 // REAL handlers behind local event sources (HTTP gateway, SQS runner, schedule), configured through
 // the same settings object the cloud reads from its environment.
 import { join } from 'node:path';
+import { createChatopsHandler } from '../handlers/chatops.js';
 import { createIntakeHandler } from '../handlers/intake.js';
 import { handler as pageHandler } from '../handlers/page.js';
 import { createPollerHandler } from '../handlers/poller.js';
@@ -9,6 +10,7 @@ import { createWorkerHandler } from '../handlers/worker.js';
 import { sqsClient } from '../lib/aws.js';
 import { parseConfig } from '../lib/config.js';
 import { logger } from '../lib/log.js';
+import { isChatopsPath } from '../lib/chatops/slash.js';
 import { isPagePath } from '../lib/page/serve.js';
 import { buildApiDeps, buildPollerDeps, buildWorkerDeps, once } from '../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret, type Tenant } from '../lib/tenants.js';
@@ -159,7 +161,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.port ?? 0,
       functionName: 'intake',
       onError: reportError('intake'),
-      routes: [{ matches: isPagePath, handler: pageHandler, functionName: 'page' }],
+      routes: [
+        { matches: isPagePath, handler: pageHandler, functionName: 'page' },
+        // Its own deps, as its own function has in the cloud (its own container, its own replay guard).
+        { matches: isChatopsPath, handler: createChatopsHandler(once(() => buildApiDeps(cfg))), functionName: 'chatops' },
+      ],
     });
     stoppers.push(gateway.close);
 

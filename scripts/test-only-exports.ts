@@ -13,6 +13,7 @@ const EXPECTED: Record<string, string> = {
   'handlers/intake.ts:handler': 'the Lambda runtime calls it',
   'handlers/worker.ts:handler': 'the Lambda runtime calls it',
   'handlers/poller.ts:handler': 'the Lambda runtime calls it',
+  'handlers/chatops.ts:handler': 'the Lambda runtime calls it',
   'lib/ims/client.ts:ImsClient.close': 'whoever owns a client closes its connection pool; a Lambda container just ends',
   'lib/obs/client.ts:ObsClient.close': 'whoever owns a client closes its connection pool; a Lambda container just ends',
 };

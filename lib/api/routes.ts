@@ -100,8 +100,6 @@ const ROUTES: RouteEntry[] = [
   { method: 'GET', path: /^\/v1\/requests$/, auth: true, run: listRequests },
   ...DELIVERY_ROUTES,
   { method: 'GET', path: /^\/v1\/health$/, auth: false, run: async () => json(200, { status: 'ok' }) },
-  // The chat modules load on the first chat command only: they are no part of an HTTP request's cold start.
-  { method: 'POST', path: /^\/v1\/chatops\/slack$/, auth: false, run: async (...args) => (await import('../chatops/slash.js')).handleSlashCommand(...args) },
 ];
 
 /** Dispatches one API event. Unknown paths are 404, a known path with another method 405 with Allow; unauthenticated calls to protected routes 401. */

@@ -29,6 +29,12 @@ import { UNVERIFIED_DETAIL, authenticateSlashCommand } from './verify.js';
 
 const LIST_SIZE = 10;
 
+/** The one path of the chatops function (serverless.yml routes every method of it there). */
+export const CHATOPS_PATH = '/v1/chatops/slack';
+
+/** Whether API Gateway routes a path to the chatops function. */
+export const isChatopsPath = (path: string): boolean => path.replace(/\/+$/, '') === CHATOPS_PATH;
+
 interface Context {
   deps: ApiDeps;
   tenant: Tenant;

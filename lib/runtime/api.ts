@@ -1,4 +1,4 @@
-// What the intake function runs with, built once per container. It imports only what the API
+// What the intake and chatops functions run with, built once per container. It imports only what the API
 // needs (no IMS client, no outbound HTTP stack): what a function bundles is its cold start.
 import type { ApiDeps } from '../api/deps.js';
 import { dynamoDocumentClient, sqsClient } from '../aws.js';

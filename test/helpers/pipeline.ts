@@ -4,12 +4,14 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { request } from 'undici';
+import { createChatopsHandler } from '../../handlers/chatops.js';
 import { createIntakeHandler } from '../../handlers/intake.js';
 import { handler as pageHandler } from '../../handlers/page.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
 import type { ApiDeps } from '../../lib/api/deps.js';
 import { sqsClient } from '../../lib/aws.js';
 import { parseConfig, type Config } from '../../lib/config.js';
+import { isChatopsPath } from '../../lib/chatops/slash.js';
 import { isPagePath } from '../../lib/page/serve.js';
 import { createImsClient } from '../../lib/ims/client.js';
 import { createObsEvidence } from '../../lib/requests/evidence.js';
@@ -141,7 +143,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const worker = adjust({ ...buildWorkerDeps(cfg), timings, ...clocked() }, 'worker', cfg);
   const poller = adjust({ ...buildPollerDeps(cfg), timings, ...clocked() }, 'poller', cfg);
   const apiDeps = (options.adjustApi ?? ((d: ApiDeps) => d))({ ...buildApiDeps(cfg), ...(clock ? { now: clock } : {}) }, cfg);
-  const gateway = await startHttpGateway({ handler: createIntakeHandler(() => apiDeps), routes: [{ matches: isPagePath, handler: pageHandler, functionName: 'page' }] });
+  const gateway = await startHttpGateway({
+    handler: createIntakeHandler(() => apiDeps),
+    routes: [
+      { matches: isPagePath, handler: pageHandler, functionName: 'page' },
+      { matches: isChatopsPath, handler: createChatopsHandler(() => apiDeps), functionName: 'chatops' },
+    ],
+  });
   const workerHandler = createWorkerHandler(() => worker);
   const sqs = sqsClient({ endpoint: services.sqsEndpoint, region: services.region });
 

@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createChatopsHandler } from '../../handlers/chatops.js';
 import { createIntakeHandler } from '../../handlers/intake.js';
+import { isChatopsPath } from '../../lib/chatops/slash.js';
 import type { ApiDeps } from '../../lib/api/deps.js';
 import { sqsClient } from '../../lib/aws.js';
 import { slackMessage } from '../../lib/chatops/messages.js';
@@ -50,6 +52,10 @@ const failingPaths = new Map<string, number>();
 const responseUrl = () => `${receiverUrl}/commands/T0ACME/1234/${RESPONSE_TOKEN}`;
 const hookPath = `/services/T0ACME/B0001/${HOOK_TOKEN}`;
 
+/** The API and the chat commands, each routed to its own function as API Gateway does, over these deps. */
+const gatewayOver = (d: ApiDeps) =>
+  startHttpGateway({ handler: createIntakeHandler(() => d), routes: [{ matches: isChatopsPath, handler: createChatopsHandler(() => d), functionName: 'chatops' }] });
+
 beforeAll(async () => {
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -85,7 +91,7 @@ beforeAll(async () => {
     ]),
   };
   deps = buildApiDeps(parseConfig(settings));
-  gateway = await startHttpGateway({ handler: createIntakeHandler(() => deps) });
+  gateway = await gatewayOver(deps);
 });
 
 afterAll(async () => {
@@ -144,7 +150,15 @@ async function stored(id: string): Promise<StoredRequest> {
   return found;
 }
 
-describe('slash commands through the intake API', () => {
+describe('slash commands through the chatops function', () => {
+  it('answers another method on the path with the API\'s 405 problem naming POST', async () => {
+    const res = await request(`${gateway.url}/v1/chatops/slack`, { method: 'GET' });
+    const body = (await res.body.json()) as { type: string; status: number };
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(body).toMatchObject({ type: 'https://ims-transfer.dev/problems/method-not-allowed', status: 405 });
+  });
+
   beforeEach(async () => {
     await drainQueue();
   });
@@ -183,7 +197,7 @@ describe('slash commands through the intake API', () => {
     await drainQueue();
 
     const otherContainer = buildApiDeps(parseConfig(settings));
-    const otherGateway = await startHttpGateway({ handler: createIntakeHandler(() => otherContainer) });
+    const otherGateway = await gatewayOver(otherContainer);
     try {
       const replay = await post(body, headers, otherGateway);
       expect(replay.status).toBe(401);
@@ -221,7 +235,7 @@ describe('slash commands through the intake API', () => {
 
   it('says so when the service has no Slack signing secret to verify with', async () => {
     const unconfigured = buildApiDeps(parseConfig({ ...settings, SLACK_SIGNING_SECRET: '' }));
-    const unconfiguredGateway = await startHttpGateway({ handler: createIntakeHandler(() => unconfigured) });
+    const unconfiguredGateway = await gatewayOver(unconfigured);
     try {
       const body = slashForm('list');
       const res = await post(body, signed(body), unconfiguredGateway);

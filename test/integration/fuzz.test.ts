@@ -8,7 +8,9 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatopsHandler } from '../../handlers/chatops.js';
 import { createIntakeHandler } from '../../handlers/intake.js';
+import { isChatopsPath } from '../../lib/chatops/slash.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
 import { dynamoDocumentClient } from '../../lib/aws.js';
 import { parseConfig } from '../../lib/config.js';
@@ -27,6 +29,7 @@ const MM_TOKEN = registerSecret(randomBytes(16).toString('base64url'), 'Mattermo
 
 let services: LocalServices;
 let intake: ReturnType<typeof createIntakeHandler>;
+let chatops: ReturnType<typeof createChatopsHandler>;
 let worker: ReturnType<typeof createWorkerHandler>;
 /** Ids of requests stored before the fuzzing, to aim GET and DELETE at real records too. */
 const seededIds: string[] = [];
@@ -50,6 +53,7 @@ beforeAll(async () => {
   });
   const apiDeps = buildApiDeps(cfg);
   intake = createIntakeHandler(() => apiDeps);
+  chatops = createChatopsHandler(() => apiDeps);
   const workerDeps = buildWorkerDeps(cfg);
   worker = createWorkerHandler(() => ({ ...workerDeps, timings: { ...workerDeps.timings, imsRetryDelaysSeconds: [0] } }));
   for (const n of [1, 2, 3]) {
@@ -96,8 +100,9 @@ function event(method: string, rawPath: string, input: EventInput = {}): APIGate
   };
 }
 
+/** The event handed to the function API Gateway routes its path to, as deployed. */
 async function call(e: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const result = await intake(e, lambdaContext('intake') as Context);
+  const result = isChatopsPath(e.rawPath) ? await chatops(e, lambdaContext('chatops') as Context) : await intake(e, lambdaContext('intake') as Context);
   return typeof result === 'string' ? { statusCode: 200, body: result } : result;
 }
 

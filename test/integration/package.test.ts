@@ -160,7 +160,7 @@ describe('serverless package', () => {
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
   });
 
-  it('routes every path of the API, chatops included, to the intake function, and the status page (GET / and its assets) and the OpenAPI document to the page function', () => {
+  it('routes every path of the API to the intake function, the chat commands to the chatops function, and the status page (GET / and its assets) and the OpenAPI document to the page function', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual(
       [
@@ -173,7 +173,7 @@ describe('serverless package', () => {
         'GET /v1/requests/{id}/deliveries',
         'POST /v1/requests/{id}/redeliver',
         'GET /v1/health',
-        'POST /v1/chatops/slack',
+        'ANY /v1/chatops/slack',
         'ANY /v1/{proxy+}',
         'GET /',
         'GET /assets/{path+}',
@@ -206,7 +206,7 @@ describe('serverless package', () => {
   });
 
   it('alarms on Lambda errors and on throttles of each function', () => {
-    for (const fn of ['Intake', 'Worker', 'Poller']) {
+    for (const fn of ['Intake', 'Chatops', 'Worker', 'Poller']) {
       for (const metric of ['Errors', 'Throttles']) {
         const alarm = alarms().find(
           (a) => a.Namespace === 'AWS/Lambda' && a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }]),
@@ -274,7 +274,7 @@ describe('serverless package', () => {
     expect(dashboards).toHaveLength(1);
     const body = JSON.parse(dashboards[0]?.DashboardBody as string) as { widgets: { properties: { metrics: unknown[][] } }[] };
     const shown = body.widgets.flatMap((w) => w.properties.metrics.map((m) => m.filter((part) => typeof part === 'string').join(' ')));
-    for (const fn of ['intake', 'worker', 'poller']) {
+    for (const fn of ['intake', 'chatops', 'worker', 'poller']) {
       for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration']) expect(shown).toContain(`AWS/Lambda ${metric} FunctionName ims-transfer-${STAGE}-${fn}`);
     }
     const queue = `ims-transfer-${STAGE}-intake`;
@@ -391,7 +391,7 @@ describe('serverless package', () => {
 
   it('zips each function as one ESM bundle exporting its handler, without the local stack or tests', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
-    expect(functions.map(([id]) => id).sort()).toEqual(['IntakeLambdaFunction', 'PageLambdaFunction', 'PollerLambdaFunction', 'WorkerLambdaFunction']);
+    expect(functions.map(([id]) => id).sort()).toEqual(['ChatopsLambdaFunction', 'IntakeLambdaFunction', 'PageLambdaFunction', 'PollerLambdaFunction', 'WorkerLambdaFunction']);
     for (const [, fn] of functions) {
       const handler = fn.Properties.Handler as string;
       const key = (fn.Properties.Code as { S3Key: string }).S3Key;

@@ -5,12 +5,17 @@ import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { DEPLOY_BUILD, ROOT } from '../../bench/common.js';
 
-/** The packages (node_modules names) in the bundle of handlers/<fn>.ts. */
-async function packagesIn(fn: string): Promise<Set<string>> {
+/** The inputs of the bundle of handlers/<fn>.ts. */
+async function inputsOf(fn: string): Promise<string[]> {
   const result = await build({ ...DEPLOY_BUILD, entryPoints: [`${ROOT}handlers/${fn}.ts`], outdir: '/nonexistent', write: false, metafile: true, sourcemap: false });
   const metafile: Metafile = result.metafile;
   const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
-  const names = Object.keys(output?.inputs ?? {}).flatMap((path) => {
+  return Object.keys(output?.inputs ?? {});
+}
+
+/** The packages (node_modules names) in the bundle of handlers/<fn>.ts. */
+async function packagesIn(fn: string): Promise<Set<string>> {
+  const names = (await inputsOf(fn)).flatMap((path) => {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
     return m?.[1] ? [m[1]] : [];
   });
@@ -30,6 +35,13 @@ describe('the deployed bundles', () => {
       expect([...packages].filter((p) => NEVER.includes(p)), fn).toEqual([]);
       expect(packages.has('undici'), fn).toBe(true);
     }
+  }, 60_000);
+
+  it('keep the chat command handling in the chatops function, out of intake', async () => {
+    // The shared deps build the Slack replay guard (lib/chatops/verify.ts); the commands and messages stay out.
+    const chatHandling = ['lib/chatops/slash.ts', 'lib/chatops/commands.ts', 'lib/chatops/messages.ts', 'lib/chatops/notify.ts'];
+    expect((await inputsOf('intake')).filter((path) => chatHandling.includes(path))).toEqual([]);
+    expect(await inputsOf('chatops')).toContain('lib/chatops/slash.ts');
   }, 60_000);
 
   it('keep the status page function free of any package', async () => {
