@@ -2,7 +2,9 @@
 // builds it) and the floor bundle (bench/floors/intake.ts: the same put + send, no validation) are
 // loaded in this process and invoked as Lambda invokes them, with API Gateway HTTP API (payload 2.0)
 // events, against dynalite + fauxqs on loopback sockets: N requests at C in flight, alternating
-// rounds, median of the rounds' requests/s, p50 and p99.
+// rounds (each side once per round, back to back), each round's requests/s, p50 and p99. The report
+// compares the sides round by round (median of the rounds' ratios): a machine whose load drifts
+// moves both sides of a round alike.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
