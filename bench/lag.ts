@@ -71,6 +71,7 @@ async function main() {
   let fake = start;
   const services = await startLocalServices({ tableName: 'bench-lag', queueName: 'bench-lag' });
   const jobs: Job[] = [];
+  let obs: ImsSimulator | null = null;
   try {
     for (const nominalMin of durations) {
       for (let s = 0; s < samples; s++) {
@@ -81,9 +82,14 @@ async function main() {
         jobs.push({ nominalMin, jobMs, region: `lag-${jobs.length}`, submitAt, sim });
       }
     }
+    // OBS is one more simulator, where each job's target bucket is in the job's own region (the check before
+    // submission looks); each job's simulator sees the bucket in its own region, as IMS requires.
+    obs = await startImsSimulator({ now: () => fake });
+    for (const job of jobs) obs.addBucket({ name: job.region, region: job.region });
     // The tenant's fence names every job's region (each job has its own simulator as its own region).
     const { apiKey, tenants } = benchTenant({ ims_projects: jobs.map((j) => ({ region: j.region, project_id: SIM_DEFAULTS.projectId })) });
     Object.assign(process.env, services.settings, simulatorClientSettings(jobs[0]?.sim.url ?? ''), {
+      OBS_ENDPOINT: obs.url,
       TENANTS: tenants,
       IMS_REGION_ENDPOINTS: JSON.stringify(Object.fromEntries(jobs.map((j) => [j.region, { imsEndpoint: j.sim.url, iamEndpoint: j.sim.url }]))),
       IMS_PROJECT_IDS: JSON.stringify(Object.fromEntries(jobs.map((j) => [j.region, SIM_DEFAULTS.projectId]))),
@@ -98,7 +104,7 @@ async function main() {
 
     /** Submits one job the way it reaches IMS: intake, then the worker on the queue's message. */
     const submit = async (job: Job) => {
-      const body = { image_id: SIM_DEFAULTS.images.exportable, bucket_url: `ims-exports:lag/${job.region}.qcow2`, file_format: 'qcow2', region: job.region };
+      const body = { image_id: SIM_DEFAULTS.images.exportable, bucket_url: `${job.region}:lag/export.qcow2`, file_format: 'qcow2', region: job.region };
       const res = await intake(exportPostEvent(apiKey, body, fake), lambdaContext('intake', 10_000) as Context);
       if (typeof res === 'string' || res.statusCode !== 202) throw new Error(`intake refused a lag job: ${JSON.stringify(res).slice(0, 300)}`);
       job.id = (JSON.parse(res.body ?? '{}') as { id: string }).id;
@@ -141,7 +147,7 @@ async function main() {
     for (const job of jobs) {
       const record = await poller.store.get(job.id ?? '');
       if (!record || record instanceof Error) throw new Error(`lag job ${job.region} has no record`);
-      if (record.status !== 'succeeded' || !record.completed_at || !record.submitted_at) throw new Error(`lag job ${job.region} ended ${record.status}`);
+      if (record.status !== 'succeeded' || !record.completed_at || !record.submitted_at) throw new Error(`lag job ${job.region} ended ${record.status}${record.error ? `: ${record.error.code} ${record.error.message}` : ''}`);
       job.lagMs = Date.parse(record.completed_at) - (Date.parse(record.submitted_at) + job.jobMs);
       job.queries = job.sim.calls().filter((c) => c.method === 'GET' && JOB_QUERY.test(c.path)).length;
     }
@@ -176,6 +182,7 @@ async function main() {
     await worker?.ims.close();
     await poller?.ims.close();
     await Promise.all(jobs.map((j) => j.sim.close()));
+    await obs?.close();
     await services.stop();
   }
 }
