@@ -111,6 +111,9 @@ async function handle(record: StoredRequest, deps: SweepDeps, report: SweepRepor
   }
 }
 
+/** When a record read from the due index is due (a record without a next check sorts first: the hold decides). */
+const dueMs = (record: StoredRequest): number => (record.next_check_at === null ? 0 : Date.parse(record.next_check_at) || 0);
+
 const emptyReport = (): SweepReport => ({ due: 0, taken: 0, requeued: 0, checked: 0, announced: 0, corrupt: 0 });
 
 /**
@@ -118,31 +121,42 @@ const emptyReport = (): SweepReport => ({ due: 0, taken: 0, requeued: 0, checked
  * the lanes still work through the last one, so no lane waits for a whole batch; and each lane
  * takes (holds) its next record while it attends to the current one, so the hold write is not in
  * series with the IMS call. A record is always held before it is attended to, so overlapping sweeps
- * still never act on one record at once. Records are taken only while `mayStart()` holds; each is
- * handled at most once per round (a page read before an earlier write shows may still list it).
- * Ends when nothing new is due.
+ * still never act on one record at once. Records are taken only while `mayStart(at)` holds for the
+ * time they are taken at; each is handled at most once per round (a page read before an earlier
+ * write shows may still list it). Ends when nothing new is due.
+ *
+ * With `ahead`, the pages also hold the records that come due within `ahead.ms`, and a lane waits
+ * until each one's own due time before it takes it: a check lands when it is due, not up to a round
+ * later, for the same reads of the due index.
  */
-export async function sweepRound(deps: SweepDeps, mayStart: () => boolean): Promise<SweepReport> {
+export async function sweepRound(
+  deps: SweepDeps,
+  mayStart: (atMs: number) => boolean,
+  ahead?: { ms: number; sleep: (ms: number) => Promise<void> },
+): Promise<SweepReport> {
   const report = emptyReport();
   const seen = new Set<string>();
   const waiting: StoredRequest[] = [];
+  const nowMs = () => deps.now().getTime();
   let more = true;
   let reading: Promise<void> | null = null;
   let readFailed: unknown = null;
   const readPage = async () => {
-    const due = await deps.store.due(deps.now(), deps.batchSize);
+    const due = await deps.store.due(new Date(nowMs() + (ahead?.ms ?? 0)), deps.batchSize);
     await setAsideCorrupt(due.corrupt, deps);
     report.corrupt += due.corrupt.length;
     const fresh = due.records.filter((r) => !seen.has(r.id));
     for (const r of fresh) seen.add(r.id);
     report.due += fresh.length;
     waiting.push(...fresh);
+    // Oldest due first, also across pages: a later page may hold a record due before one read ahead.
+    waiting.sort((a, b) => dueMs(a) - dueMs(b));
     // A short page is all that is due; a page of nothing new means the rest is being handled.
     if (due.records.length < deps.batchSize || fresh.length === 0) more = false;
   };
   const nextTaken = async (): Promise<StoredRequest | null> => {
     for (;;) {
-      if (!mayStart()) return null;
+      if (!mayStart(nowMs())) return null;
       if (more && !reading && waiting.length <= 2 * deps.concurrency) {
         reading = readPage()
           .catch((error: unknown) => {
@@ -158,6 +172,13 @@ export async function sweepRound(deps: SweepDeps, mayStart: () => boolean): Prom
         if (!reading) return null;
         await reading;
         continue;
+      }
+      const wait = dueMs(record) - nowMs();
+      if (wait > 0 && ahead) {
+        // Due later than this invocation may start it: a later sweep's.
+        if (!mayStart(dueMs(record))) continue;
+        await ahead.sleep(wait);
+        if (!mayStart(nowMs())) return null;
       }
       try {
         const taken = await take(record, deps);
@@ -191,9 +212,10 @@ export async function sweepRound(deps: SweepDeps, mayStart: () => boolean): Prom
 }
 
 /**
- * Sweeps until shortly before the invocation must end, pausing between rounds, so that checks
- * come more often than the one-minute schedule. No record is started within `reserveMs` of the
- * end; one cut off by the timeout is held for its lease and handled by a later sweep. Returns
+ * Sweeps until shortly before the invocation must end, a round every `pauseMs`, so that checks
+ * come more often than the one-minute schedule; each round also reads the records due before the
+ * next one starts and takes each at its own due time. No record is started within `reserveMs` of
+ * the end; one cut off by the timeout is held for its lease and handled by a later sweep. Returns
  * the report of every round.
  */
 export async function sweepUntil(
@@ -204,11 +226,16 @@ export async function sweepUntil(
   const reports: SweepReport[] = [];
   // A short invocation (a local schedule of seconds) keeps three quarters of its time for sweeping.
   const reserve = Math.min(reserveMs, remainingMs() / 4);
+  // Whether a record may be started at `atMs`: the time left then is still beyond the reserve.
+  const mayStart = (atMs: number) => remainingMs() - Math.max(0, atMs - deps.now().getTime()) > reserve;
   for (;;) {
-    reports.push(await sweepRound(deps, () => remainingMs() > reserve));
+    const roundStart = remainingMs();
+    reports.push(await sweepRound(deps, mayStart, { ms: pauseMs, sleep: deps.sleep }));
     // The last pause is shortened so that a last round runs just before the reserve: the gap to the next invocation stays short.
-    const pause = Math.min(pauseMs, remainingMs() - reserve - 100);
-    if (pause <= 0) return reports;
-    await deps.sleep(pause);
+    const left = remainingMs() - reserve - 100;
+    if (left <= 0) return reports;
+    // Rounds start every pauseMs (the next one's records were read ahead by this one); one that overran is followed at once.
+    const pause = Math.min(left, pauseMs - (roundStart - remainingMs()));
+    if (pause > 0) await deps.sleep(pause);
   }
 }
