@@ -26,24 +26,68 @@ export function nextCheckDelayMs(jobAgeMs: number, backoff: CheckBackoff = DEFAU
 }
 
 /**
- * Of the job's age, the least the next check waits once its end is estimated as near: completion is
- * noticed within about this share of the job's duration, with a bounded number of queries near the end.
+ * Of the job's age, the least the next check waits while a job lingers past the end its percentage
+ * pointed to (the percentage has not moved since the check before): completion is still noticed
+ * within about this share of its duration, with a bounded number of queries however long it lingers.
  */
 export const NEAR_END_SHARE = 0.06;
 
 /**
- * The wait before the next status query of a job that has run `jobAgeMs` and reports `progress`
- * percent (null where IMS has no progress call). With 1 to 99 %, and progress roughly linear in
- * time, the job ends at the latest at age × 100 / progress: the next check is aimed there, not
- * sooner than NEAR_END_SHARE of its age (minMs at least), and not later than its age so far or maxMs,
- * whichever is longer: a job whose progress misleads is still noticed within that. A 30-minute job
- * costs about 9 queries instead of 11 and is noticed seconds after its end instead of minutes.
- * Without progress (or at 0 %, which says nothing of the rest): nextCheckDelayMs.
+ * The least wait near the end of a job whose percentage aims the check (minMs, where that is
+ * shorter): a percentage rounded up aims a little early, and the check after it must not wait the
+ * whole minMs (10 s), a sixth of a one-minute job.
  */
-export function nextCheckDelayWithProgressMs(jobAgeMs: number, progress: number | null, backoff: CheckBackoff = DEFAULT_CHECK_BACKOFF): number {
-  if (progress === null || !(progress >= 1 && progress < 100) || !Number.isFinite(jobAgeMs) || jobAgeMs <= 0) return nextCheckDelayMs(jobAgeMs, backoff);
-  const remaining = (jobAgeMs * 100) / progress - jobAgeMs;
-  return Math.floor(Math.min(Math.max(backoff.maxMs, jobAgeMs), Math.max(backoff.minMs, NEAR_END_SHARE * jobAgeMs, remaining)));
+export const NEAR_END_MIN_MS = 2_000;
+
+/**
+ * While the progress call answers 0 % (the job initialises), the next check waits this many times
+ * the job's age, at most maxMs: ages 10 s, 60 s, 6 min, then every 5 min. The percentage that
+ * follows aims the check at the end, so these checks only look for it; a job that ended at 0 % is
+ * still noticed within maxMs.
+ */
+export const BEFORE_PERCENT_FACTOR = 5;
+
+/**
+ * The longest wait a percentage aims at, as a multiple of the job's age (maxMs where that is longer):
+ * a third or more aims straight at the end; a lower one, read early, is read again first, since it
+ * says little of a job whose pace changes. A percentage that misleads (a job far faster than it
+ * tells) is still noticed within that wait.
+ */
+export const AIM_CAP_FACTOR = 2;
+
+/**
+ * The least percentage that aims at the latest end it allows: whole percentages, however rounded,
+ * place the end of a job at p % within a 1 / (p + 1) share of its run, a tenth from 10 % on. A lower
+ * one aims at the earliest end it allows, where a finer percentage is read.
+ */
+export const AIMING_PERCENT = 10;
+
+/**
+ * The wait before the next status query of a job that has run `jobAgeMs` and reports `progress`
+ * percent (null where IMS has no progress call: nextCheckDelayMs, the lag-bounded doubling);
+ * `previous` is the percentage the check before read (null: none).
+ * - 0 %: BEFORE_PERCENT_FACTOR × its age, within [minMs, maxMs].
+ * - 1 to 100 % (100 while still running: at most 1 % left), progress roughly linear in time: from
+ *   AIMING_PERCENT on, the check is aimed at the latest end the percentage allows, age × 100 / p (it
+ *   lands after the end unless IMS rounds up); below it, at the earliest, age × 100 / (p + 1). Not
+ *   later than AIM_CAP_FACTOR × its age or maxMs, whichever is longer, and not sooner than
+ *   NEAR_END_MIN_MS, or NEAR_END_SHARE of its age once the percentage stopped moving.
+ * A 15-minute job costs 4 queries (10 s, 1 min, 6 min, its end) and is noticed seconds after its end.
+ */
+export function nextCheckDelayWithProgressMs(
+  jobAgeMs: number,
+  progress: number | null,
+  backoff: CheckBackoff = DEFAULT_CHECK_BACKOFF,
+  previous: number | null = null,
+): number {
+  if (progress === null || !Number.isFinite(jobAgeMs) || jobAgeMs <= 0) return nextCheckDelayMs(jobAgeMs, backoff);
+  if (progress === 0) return Math.min(backoff.maxMs, Math.max(backoff.minMs, Math.floor(BEFORE_PERCENT_FACTOR * jobAgeMs)));
+  if (!(progress >= 1 && progress <= 100)) return nextCheckDelayMs(jobAgeMs, backoff);
+  const percent = Math.min(progress, 99);
+  const end = percent >= AIMING_PERCENT ? (jobAgeMs * 100) / percent : (jobAgeMs * 100) / (percent + 1);
+  const lingering = previous !== null && progress <= previous;
+  const least = Math.max(Math.min(backoff.minMs, NEAR_END_MIN_MS), lingering ? NEAR_END_SHARE * jobAgeMs : 0);
+  return Math.floor(Math.min(Math.max(backoff.maxMs, AIM_CAP_FACTOR * jobAgeMs), Math.max(least, end - jobAgeMs)));
 }
 
 /** The ISO time `delayMs` after `from`, as records store their times. */

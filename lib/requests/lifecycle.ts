@@ -407,14 +407,15 @@ function evidenceChecked(record: StoredRequest, event: Event<'evidence-checked'>
   return keepChecking({ ...record, evidence: note }, event.at, settings);
 }
 
-/** The next check of a running request by the job's age, never past the deadline, where it fails. */
+/** The next check of a running request by its progress or the job's age (backoff.ts), never past the deadline, where it fails. */
 function keepChecking(record: StoredRequest, at: Date, settings: LifecycleSettings, progress?: number | null): Decision {
   const deadline = deadlineOf(record, settings);
   if (at.getTime() >= deadline) return timedOut(record, at, settings);
   const startedAt = Date.parse(record.submitted_at ?? record.created_at);
   const merged = mergedProgress(record.progress, progress);
   // Aimed at the end the progress percentage points to, where IMS reports one; else by the job's age.
-  const delay = nextCheckDelayWithProgressMs(at.getTime() - startedAt, merged, settings.checkBackoff);
+  // The percentage before this check tells whether the job lingers past the end it pointed to.
+  const delay = nextCheckDelayWithProgressMs(at.getTime() - startedAt, merged, settings.checkBackoff, record.progress);
   return accept({
     ...record,
     progress: merged,

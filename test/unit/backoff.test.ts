@@ -1,5 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkBackoff, DEFAULT_CHECK_BACKOFF, dueAt, nextCheckDelayMs, nextCheckDelayWithProgressMs } from '../../lib/requests/backoff.js';
+import {
+  AIM_CAP_FACTOR,
+  BEFORE_PERCENT_FACTOR,
+  checkBackoff,
+  DEFAULT_CHECK_BACKOFF,
+  dueAt,
+  nextCheckDelayMs,
+  nextCheckDelayWithProgressMs,
+} from '../../lib/requests/backoff.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -72,45 +81,199 @@ describe('a simulated one-hour job', () => {
   });
 });
 
-/** Progress as Huawei's progress call reports it for a job of `durationMs` (whole percent, 0 for its first tenth, as the simulator does). */
-const reported = (age: number, durationMs: number) => (age < durationMs / 10 ? 0 : Math.min(99, Math.max(1, Math.floor((age / durationMs) * 100))));
+type Rounding = 'floor' | 'round' | 'ceil';
 
-/** The ages at which a job with a progress call is queried, up to the query that sees it done. */
-function checksWithProgress(durationMs: number): number[] {
+/**
+ * A job's progress as a progress call may report it: whole percentages of a run linear in time,
+ * rounded either way, 0 % while it initialises (the first `initShare` of its run); running, never 100
+ * unless rounded up. `claimedMs` is the run the percentage tells of (a job faster than it tells ends
+ * sooner); from `stallAt` % on it reports that percentage until the end.
+ */
+interface ProgressShape {
+  durationMs: number;
+  initShare: number;
+  rounding: Rounding;
+  claimedMs?: number;
+  stallAt?: number;
+}
+
+function reportedAt(age: number, shape: ProgressShape): number {
+  const claimed = shape.claimedMs ?? shape.durationMs;
+  if (age < shape.initShare * claimed) return 0;
+  const percent = Math.min(shape.rounding === 'floor' ? 99 : 100, Math.max(1, Math[shape.rounding]((age / claimed) * 100)));
+  return shape.stallAt === undefined ? percent : Math.min(percent, shape.stallAt);
+}
+
+/**
+ * The ages at which a job with a progress call is queried, up to the query that sees it done, as the
+ * lifecycle keeps them: the highest percentage read so far, and the one before this check.
+ */
+function checksWithProgress(shape: ProgressShape): number[] {
   const checks: number[] = [];
   let age = FIRST_CHECK_MS;
+  let previous: number | null = null;
   for (;;) {
     checks.push(age);
-    if (age >= durationMs) return checks;
-    age += nextCheckDelayWithProgressMs(age, reported(age, durationMs));
+    if (age >= shape.durationMs) return checks;
+    const progress = Math.max(previous ?? 0, reportedAt(age, shape));
+    age += nextCheckDelayWithProgressMs(age, progress, DEFAULT_CHECK_BACKOFF, previous);
+    previous = progress;
+    if (checks.length > 1_000) throw new Error('the checks never reach the end');
   }
 }
 
+const noticedLag = (checks: number[], durationMs: number) => (checks[checks.length - 1] ?? 0) - durationMs;
+
 describe('nextCheckDelayWithProgressMs', () => {
-  it('aims at the latest end the progress allows, within [max(minMs, 6 % of the age), max(maxMs, the age)]', () => {
-    // 25 % after 1 min: the end is at the latest 60 s × 100 / 25 = 240 s; capped at 5 min.
+  it('aims at the latest end a percentage of 10 or more allows, within [2 s, max(maxMs, twice the age)]', () => {
+    // 25 % after 1 min: the end is at the latest 60 s × 100 / 25 = 240 s.
     expect(nextCheckDelayWithProgressMs(MINUTE, 25)).toBe(180 * SECOND);
-    expect(nextCheckDelayWithProgressMs(MINUTE, 10)).toBe(5 * MINUTE);
-    expect(nextCheckDelayWithProgressMs(10 * SECOND, 90)).toBe(10 * SECOND);
-    expect(nextCheckDelayWithProgressMs(HOUR, 99)).toBe(0.06 * HOUR);
+    // 80 % after an hour: 75 min at the latest.
     expect(nextCheckDelayWithProgressMs(HOUR, 80)).toBe(15 * MINUTE);
-    // 10 % after an hour: nine more hours by the percentage, but never more than the age so far.
-    expect(nextCheckDelayWithProgressMs(HOUR, 10)).toBe(HOUR);
+    // 16 % after 10 s (a one-minute job): 62.5 s.
+    expect(nextCheckDelayWithProgressMs(10 * SECOND, 16)).toBe(52_500);
+    // 90 % after 10 s: 1.1 s left, but not sooner than 2 s.
+    expect(nextCheckDelayWithProgressMs(10 * SECOND, 90)).toBe(2 * SECOND);
+    // 99 % after an hour: at most 36 s left (not a whole minMs or 6 % of the age while the percentage moves).
+    expect(nextCheckDelayWithProgressMs(HOUR, 99, DEFAULT_CHECK_BACKOFF, 97)).toBe(Math.floor(HOUR / 99));
+    // 10 % after an hour: nine more hours by the percentage, but never more than twice the age so far.
+    expect(nextCheckDelayWithProgressMs(HOUR, 10)).toBe(2 * HOUR);
+    // Young: maxMs bounds the wait instead (20 % after 1 min would be 4 min more).
+    expect(nextCheckDelayWithProgressMs(MINUTE, 20)).toBe(4 * MINUTE);
+    expect(nextCheckDelayWithProgressMs(MINUTE, 15)).toBe(5 * MINUTE);
   });
 
-  it('falls back to the job age without progress, at 0 % (nothing known of the rest) or with nonsense', () => {
-    for (const progress of [null, 0, 100, Number.NaN, -3]) expect(nextCheckDelayWithProgressMs(40 * SECOND, progress)).toBe(nextCheckDelayMs(40 * SECOND));
+  it('aims at the earliest end a percentage under 10 allows, where a finer one is read', () => {
+    // 3 % after 10 s: the end lies between 250 s (under 4 %) and 333 s; the check goes at 250 s.
+    expect(nextCheckDelayWithProgressMs(10 * SECOND, 3)).toBe(240 * SECOND);
+    // 1 % after 10 min: 50 min at the earliest, bounded by twice the age.
+    expect(nextCheckDelayWithProgressMs(10 * MINUTE, 1)).toBe(20 * MINUTE);
   });
 
-  it('notices a job within 10 % of its duration (or 10 s), asks no more than by its age alone, and at most 20 times per hour of job from 30 minutes on', () => {
-    for (let duration = MINUTE; duration <= 6 * HOUR; duration = Math.round(duration * 1.13)) {
-      const checks = checksWithProgress(duration);
-      const noticedAt = checks[checks.length - 1] ?? 0;
-      expect(noticedAt).toBeGreaterThanOrEqual(duration);
-      expect(noticedAt - duration).toBeLessThanOrEqual(Math.max(10 * SECOND, 0.1 * duration));
-      if (duration >= 30 * MINUTE) expect(checks.length / (duration / HOUR)).toBeLessThanOrEqual(20);
-      expect(checks.length).toBeLessThanOrEqual(checksUntilNoticed(duration).length);
-    }
+  it('spaces the checks wider at 0 % (the job initialises): five times the age, within [minMs, maxMs]', () => {
+    expect(nextCheckDelayWithProgressMs(10 * SECOND, 0)).toBe(50 * SECOND);
+    expect(nextCheckDelayWithProgressMs(60 * SECOND, 0)).toBe(5 * MINUTE);
+    expect(nextCheckDelayWithProgressMs(HOUR, 0)).toBe(5 * MINUTE);
+    expect(nextCheckDelayWithProgressMs(SECOND, 0)).toBe(10 * SECOND);
+  });
+
+  it('treats 100 % of a job still running as its last percent, and a percentage that stopped moving by 6 % of the age', () => {
+    expect(nextCheckDelayWithProgressMs(HOUR, 100, DEFAULT_CHECK_BACKOFF, 99)).toBe(Math.floor(HOUR / 99));
+    expect(nextCheckDelayWithProgressMs(HOUR, 100, DEFAULT_CHECK_BACKOFF, 100)).toBe(0.06 * HOUR);
+    expect(nextCheckDelayWithProgressMs(HOUR, 99, DEFAULT_CHECK_BACKOFF, 99)).toBe(0.06 * HOUR);
+    // Stuck at 40 %: the end it points to is still 1.5 times the age away, beyond 6 %.
+    expect(nextCheckDelayWithProgressMs(HOUR, 40, DEFAULT_CHECK_BACKOFF, 40)).toBe(1.5 * HOUR);
+  });
+
+  it('falls back to the job age without progress, or with nonsense', () => {
+    for (const progress of [null, Number.NaN, -3, 101]) expect(nextCheckDelayWithProgressMs(40 * SECOND, progress)).toBe(nextCheckDelayMs(40 * SECOND));
+    expect(nextCheckDelayWithProgressMs(-5, 50)).toBe(nextCheckDelayMs(-5));
+  });
+
+  it('keeps the short local policy: minMs is the floor near the end where it is under 2 s', () => {
+    const local = checkBackoff.parse({ minMs: 500, maxMs: 2000 });
+    expect(nextCheckDelayWithProgressMs(10 * SECOND, 99, local)).toBe(500);
+    expect(nextCheckDelayWithProgressMs(10 * SECOND, 0, local)).toBe(2000);
+  });
+});
+
+describe('the checks of a job, on any duration and progress shape (fast-check)', () => {
+  const duration = (fromMs: number, toMs: number) => fc.integer({ min: fromMs, max: toMs });
+  const rounding = fc.constantFrom<Rounding>('floor', 'round', 'ceil');
+
+  it('without a progress call: noticed within its own duration and within maxMs (the doubling by age)', () => {
+    fc.assert(
+      fc.property(duration(SECOND, 24 * HOUR), (durationMs) => {
+        const lag = noticedLag(checksUntilNoticed(durationMs), durationMs);
+        expect(lag).toBeGreaterThanOrEqual(0);
+        expect(lag).toBeLessThanOrEqual(Math.min(DEFAULT_CHECK_BACKOFF.maxMs, Math.max(DEFAULT_CHECK_BACKOFF.minMs, durationMs)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('with progress linear in time (0 % for up to a sixth of the run, rounded any way): noticed within 10 % of its duration, never sooner than its end', () => {
+    fc.assert(
+      fc.property(duration(MINUTE, 24 * HOUR), fc.double({ min: 0, max: 1 / 6, noNaN: true }), rounding, (durationMs, initShare, r) => {
+        const checks = checksWithProgress({ durationMs, initShare, rounding: r });
+        const lag = noticedLag(checks, durationMs);
+        expect(lag).toBeGreaterThanOrEqual(0);
+        expect(lag).toBeLessThanOrEqual(0.1 * durationMs);
+        // Never more queries than by the job's age alone, where that keeps the lag bound.
+        expect(checks.length).toBeLessThanOrEqual(checksUntilNoticed(durationMs).length);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('with a percentage of 10 or more rounded down, the check aimed at the end it points to never finds the job running', () => {
+    fc.assert(
+      fc.property(duration(MINUTE, 24 * HOUR), fc.double({ min: 0, max: 1 / 6, noNaN: true }), (durationMs, initShare) => {
+        const shape: ProgressShape = { durationMs, initShare, rounding: 'floor' };
+        const checks = checksWithProgress(shape);
+        let aimedChecks = 0;
+        checks.slice(1).forEach((age, i) => {
+          const before = checks[i] as number;
+          const percent = reportedAt(before, shape);
+          if (percent < 10) return;
+          // Not bounded by the cap: this check is the one aimed at the latest end (1 ms: whole milliseconds).
+          if (age + 1 < (before * 100) / percent) return;
+          aimedChecks++;
+          expect(age + 1).toBeGreaterThanOrEqual(durationMs);
+        });
+        expect(aimedChecks).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('with progress rounded down (0 % for up to a sixth of the run): at most 20 queries per hour of job from 15 minutes on', () => {
+    fc.assert(
+      fc.property(duration(15 * MINUTE, 24 * HOUR), fc.double({ min: 0, max: 1 / 6, noNaN: true }), (durationMs, initShare) => {
+        const checks = checksWithProgress({ durationMs, initShare, rounding: 'floor' });
+        expect(checks.length / (durationMs / HOUR)).toBeLessThanOrEqual(20);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('with a percentage that misleads (a job up to ten times faster than it tells): noticed within twice its duration or maxMs', () => {
+    fc.assert(
+      fc.property(duration(MINUTE, 24 * HOUR), fc.double({ min: 1, max: 10, noNaN: true }), rounding, (durationMs, slower, r) => {
+        const checks = checksWithProgress({ durationMs, claimedMs: durationMs * slower, initShare: 0.1, rounding: r });
+        const lag = noticedLag(checks, durationMs);
+        expect(lag).toBeGreaterThanOrEqual(0);
+        expect(lag).toBeLessThanOrEqual(Math.max(DEFAULT_CHECK_BACKOFF.maxMs, AIM_CAP_FACTOR * durationMs));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('with a percentage stuck at 95-99 % for the rest of the run: noticed within 10 % of its duration, with a bounded number of extra queries', () => {
+    fc.assert(
+      fc.property(duration(MINUTE, 24 * HOUR), fc.integer({ min: 95, max: 99 }), rounding, (durationMs, stallAt, r) => {
+        // Linear until stallAt % of a run half as long, then stuck there until the real end.
+        const shape: ProgressShape = { durationMs, claimedMs: durationMs / 2, initShare: 0.1, rounding: r, stallAt };
+        const checks = checksWithProgress(shape);
+        const lag = noticedLag(checks, durationMs);
+        expect(lag).toBeGreaterThanOrEqual(0);
+        expect(lag).toBeLessThanOrEqual(0.1 * durationMs);
+        // Stuck for half the run: 6 % of the age per check at least, about 12 checks for the doubling of the age.
+        expect(checks.length).toBeLessThanOrEqual(checksWithProgress({ ...shape, durationMs: durationMs / 2, stallAt: undefined }).length + 14);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('with a progress call that answers 0 % until the end: noticed within five times its age and within maxMs', () => {
+    fc.assert(
+      fc.property(duration(SECOND, 24 * HOUR), (durationMs) => {
+        const checks = checksWithProgress({ durationMs, initShare: 1, rounding: 'floor' });
+        const lag = noticedLag(checks, durationMs);
+        expect(lag).toBeLessThanOrEqual(Math.min(DEFAULT_CHECK_BACKOFF.maxMs, Math.max(DEFAULT_CHECK_BACKOFF.minMs, BEFORE_PERCENT_FACTOR * durationMs)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

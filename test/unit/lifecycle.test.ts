@@ -436,8 +436,10 @@ describe('the running job', () => {
     expect(effects).toEqual([]);
     const later = step(record, { type: 'job-status', status: 'RUNNING', progress: 30, at: at(2 * SECOND + HOUR) }).record;
     expect(later.progress).toBe(40);
-    // Still 40 % after an hour: the percentage misleads, so the wait is bounded by the job's age.
-    expect(later.next_check_at).toBe(iso(2 * SECOND + HOUR + HOUR));
+    // Still 40 % after an hour: the job is slower than its percentage told; the check goes where 40 % now points (2.5 h).
+    expect(later.next_check_at).toBe(iso(2 * SECOND + HOUR + 1.5 * HOUR));
+    // 0 % (the progress call answers, the job initialises): five times its age; no progress call: as long as its age.
+    expect(step(running, { type: 'job-status', status: 'INIT', progress: 0, at: at(2 * SECOND + 40 * SECOND) }).record.next_check_at).toBe(iso(2 * SECOND + 240 * SECOND));
     expect(step(later, { type: 'job-status', status: 'INIT', at: at(2 * HOUR) }).record.progress).toBe(40);
   });
 
