@@ -323,9 +323,9 @@ next (at 1 minute) reads the percentage that aims the last: 3 queries, 36 per ho
 would save that query for 5-minute jobs and cost 1-minute jobs their lag goal (and every job its quick first look).
 From 15 minutes on the goal is met: 0 % at 10 s and 1 minute, the percentage at 6 minutes, the end: 4 queries.
 
-The poller reads the due index ${lag?.dueQueriesPerMinute === undefined ? 'n/a' : fixed(lag.dueQueriesPerMinute)} times a minute (one query per shard per round, a round every
-${fixed((lag?.sweepPeriodMs ?? 5000) / 1000, 0)} s); each round also reads the records due before the next one and takes each at its own due time, so a
-check is not up to a sweep period late, for the same reads.`;
+The poller's rounds query the due index ${lag?.dueQueriesPerMinute === undefined ? 'n/a' : fixed(lag.dueQueriesPerMinute)} times a minute (one query per shard per round, a round every
+${fixed((lag?.sweepPeriodMs ?? 5000) / 1000, 0)} s). Each round also reads the records due before the next one and takes each at its own due time, so a
+check is not up to a sweep period late; reading ahead adds no query.`;
     }
     sections.push(`### 5. Notification lag and job queries, 1 minute to 6 hours
 
