@@ -55,23 +55,27 @@ export const BEFORE_PERCENT_FACTOR = 5;
  */
 export const AIM_CAP_FACTOR = 2;
 
+/** Completion is to be noticed within this share of a job's run (where the percentage allows it). */
+export const LAG_SHARE = 0.1;
+
 /**
- * The least percentage that aims at the latest end it allows: whole percentages, however rounded,
- * place the end of a job at p % within a 1 / (p + 1) share of its run, a tenth from 10 % on. A lower
- * one aims at the earliest end it allows, where a finer percentage is read.
+ * How late a due check may come: the poller starts nothing in the last seconds of its one-minute
+ * invocation, so a check due then waits for the next one (about 3 s).
  */
-export const AIMING_PERCENT = 10;
+export const CHECK_SLACK_MS = 3_000;
 
 /**
  * The wait before the next status query of a job that has run `jobAgeMs` and reports `progress`
  * percent (null where IMS has no progress call: nextCheckDelayMs, the lag-bounded doubling);
  * `previous` is the percentage the check before read (null: none).
  * - 0 %: BEFORE_PERCENT_FACTOR × its age, within [minMs, maxMs].
- * - 1 to 100 % (100 while still running: at most 1 % left), progress roughly linear in time: from
- *   AIMING_PERCENT on, the check is aimed at the latest end the percentage allows, age × 100 / p (it
- *   lands after the end unless IMS rounds up); below it, at the earliest, age × 100 / (p + 1). Not
- *   later than AIM_CAP_FACTOR × its age or maxMs, whichever is longer, and not sooner than
- *   NEAR_END_MIN_MS, or NEAR_END_SHARE of its age once the percentage stopped moving.
+ * - 1 to 100 % (100 while still running: at most 1 % left), progress roughly linear in time: a whole
+ *   percentage, however rounded, puts the end between age × 100 / (p + 1) and age × 100 / p. Where
+ *   that window, with CHECK_SLACK_MS, is within LAG_SHARE of the run (from about 10 % on; from about
+ *   20 % for a one-minute job), the check is aimed at the latest end (it lands after the end unless
+ *   IMS rounds up); else at the earliest, where a finer percentage is read. Not later than
+ *   AIM_CAP_FACTOR × its age or maxMs, whichever is longer, and not sooner than NEAR_END_MIN_MS, or
+ *   NEAR_END_SHARE of its age once the percentage stopped moving.
  * A 15-minute job costs 4 queries (10 s, 1 min, 6 min, its end) and is noticed seconds after its end.
  */
 export function nextCheckDelayWithProgressMs(
@@ -84,7 +88,9 @@ export function nextCheckDelayWithProgressMs(
   if (progress === 0) return Math.min(backoff.maxMs, Math.max(backoff.minMs, Math.floor(BEFORE_PERCENT_FACTOR * jobAgeMs)));
   if (!(progress >= 1 && progress <= 100)) return nextCheckDelayMs(jobAgeMs, backoff);
   const percent = Math.min(progress, 99);
-  const end = percent >= AIMING_PERCENT ? (jobAgeMs * 100) / percent : (jobAgeMs * 100) / (percent + 1);
+  const latest = (jobAgeMs * 100) / percent;
+  const earliest = (jobAgeMs * 100) / (percent + 1);
+  const end = latest - earliest + CHECK_SLACK_MS <= LAG_SHARE * latest ? latest : earliest;
   const lingering = previous !== null && progress <= previous;
   const least = Math.max(Math.min(backoff.minMs, NEAR_END_MIN_MS), lingering ? NEAR_END_SHARE * jobAgeMs : 0);
   return Math.floor(Math.min(Math.max(backoff.maxMs, AIM_CAP_FACTOR * jobAgeMs), Math.max(least, end - jobAgeMs)));

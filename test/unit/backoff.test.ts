@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AIM_CAP_FACTOR,
   BEFORE_PERCENT_FACTOR,
+  CHECK_SLACK_MS,
   checkBackoff,
   DEFAULT_CHECK_BACKOFF,
   dueAt,
@@ -106,17 +107,18 @@ function reportedAt(age: number, shape: ProgressShape): number {
 
 /**
  * The ages at which a job with a progress call is queried, up to the query that sees it done, as the
- * lifecycle keeps them: the highest percentage read so far, and the one before this check.
+ * lifecycle keeps them: the highest percentage read so far, and the one before this check. `late`:
+ * how long after its due time each check runs.
  */
-function checksWithProgress(shape: ProgressShape): number[] {
+function checksWithProgress(shape: ProgressShape, late: () => number = () => 0): number[] {
   const checks: number[] = [];
-  let age = FIRST_CHECK_MS;
+  let age = FIRST_CHECK_MS + late();
   let previous: number | null = null;
   for (;;) {
     checks.push(age);
     if (age >= shape.durationMs) return checks;
     const progress = Math.max(previous ?? 0, reportedAt(age, shape));
-    age += nextCheckDelayWithProgressMs(age, progress, DEFAULT_CHECK_BACKOFF, previous);
+    age += nextCheckDelayWithProgressMs(age, progress, DEFAULT_CHECK_BACKOFF, previous) + late();
     previous = progress;
     if (checks.length > 1_000) throw new Error('the checks never reach the end');
   }
@@ -125,13 +127,13 @@ function checksWithProgress(shape: ProgressShape): number[] {
 const noticedLag = (checks: number[], durationMs: number) => (checks[checks.length - 1] ?? 0) - durationMs;
 
 describe('nextCheckDelayWithProgressMs', () => {
-  it('aims at the latest end a percentage of 10 or more allows, within [2 s, max(maxMs, twice the age)]', () => {
+  it('aims at the latest end a percentage allows where that is within a tenth of the run with 3 s to spare, within [2 s, max(maxMs, twice the age)]', () => {
     // 25 % after 1 min: the end is at the latest 60 s × 100 / 25 = 240 s.
     expect(nextCheckDelayWithProgressMs(MINUTE, 25)).toBe(180 * SECOND);
     // 80 % after an hour: 75 min at the latest.
     expect(nextCheckDelayWithProgressMs(HOUR, 80)).toBe(15 * MINUTE);
-    // 16 % after 10 s (a one-minute job): 62.5 s.
-    expect(nextCheckDelayWithProgressMs(10 * SECOND, 16)).toBe(52_500);
+    // 20 % after 12 s: 60 s at the latest, 57.1 s at the earliest: 2.9 s apart, 5.9 s with the slack, within 6 s.
+    expect(nextCheckDelayWithProgressMs(12 * SECOND, 20)).toBe(48 * SECOND);
     // 90 % after 10 s: 1.1 s left, but not sooner than 2 s.
     expect(nextCheckDelayWithProgressMs(10 * SECOND, 90)).toBe(2 * SECOND);
     // 99 % after an hour: at most 36 s left (not a whole minMs or 6 % of the age while the percentage moves).
@@ -143,7 +145,10 @@ describe('nextCheckDelayWithProgressMs', () => {
     expect(nextCheckDelayWithProgressMs(MINUTE, 15)).toBe(5 * MINUTE);
   });
 
-  it('aims at the earliest end a percentage under 10 allows, where a finer one is read', () => {
+  it('aims at the earliest end where the percentage places the end less precisely, and a finer one is read there', () => {
+    // 16 % after 10 s (a one-minute job): the end lies between 58.8 s and 62.5 s, 3.7 s apart (6.7 s with
+    // the 3 s a check may come late, more than a tenth of the run): read again at 58.8 s.
+    expect(nextCheckDelayWithProgressMs(10 * SECOND, 16)).toBe(48_823);
     // 3 % after 10 s: the end lies between 250 s (under 4 %) and 333 s; the check goes at 250 s.
     expect(nextCheckDelayWithProgressMs(10 * SECOND, 3)).toBe(240 * SECOND);
     // 1 % after 10 min: 50 min at the earliest, bounded by twice the age.
@@ -202,6 +207,24 @@ describe('the checks of a job, on any duration and progress shape (fast-check)',
         // Never more queries than by the job's age alone, where that keeps the lag bound.
         expect(checks.length).toBeLessThanOrEqual(checksUntilNoticed(durationMs).length);
       }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it("with each check up to 3 s late (at the poller's minute boundary): still noticed within 10 % of its duration", () => {
+    fc.assert(
+      fc.property(
+        duration(MINUTE, 24 * HOUR),
+        fc.double({ min: 0, max: 1 / 6, noNaN: true }),
+        rounding,
+        fc.infiniteStream(fc.integer({ min: 0, max: CHECK_SLACK_MS })),
+        (durationMs, initShare, r, lateness) => {
+          const checks = checksWithProgress({ durationMs, initShare, rounding: r }, () => lateness.next().value as number);
+          const lag = noticedLag(checks, durationMs);
+          expect(lag).toBeGreaterThanOrEqual(0);
+          expect(lag).toBeLessThanOrEqual(0.1 * durationMs);
+        },
+      ),
       { numRuns: 1_000 },
     );
   });
