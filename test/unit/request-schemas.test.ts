@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestKind } from '../../lib/requests/record.js';
 import { parseQueueMessage } from '../../lib/requests/queue-message.js';
 import { parseRequest, requestSchemas, validationErrors } from '../../lib/requests/schemas.js';
+import { config } from '../../lib/zod.js';
 
 const IMAGE_ID = 'd164b5df-1bc3-4c3f-893e-3e471fd16e64';
 const INSTANCE_ID = '877a2cda-ba63-4e1e-b95f-e67e48b6129a';
@@ -253,6 +254,10 @@ describe('request validation errors', () => {
         { path: 'cmk_id', message: 'Too small: expected string to have >=1 characters' },
       ],
     });
+  });
+
+  it('parses without generating code (no parser compiled at run time, none at cold start)', () => {
+    expect(config().jitless).toBe(true);
   });
 
   it('gives an import disk "system" when none is given', () => {
