@@ -8,6 +8,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { startFauxqs } from 'fauxqs';
 import { dynamoDocumentClient, sqsClient } from '../lib/aws.js';
 import { tableDefinition } from '../lib/store/table.js';
+import { repairIndexes, type IndexRepair } from './index-repair.js';
 
 export interface LocalServicesOptions {
   dynamoPort?: number;
@@ -31,6 +32,8 @@ export interface LocalServices {
   dlqUrl: string;
   /** The settings of lib/config.ts that point the handlers at these stand-ins. */
   settings: Record<'AWS_REGION' | 'TABLE_NAME' | 'INTAKE_QUEUE_URL' | 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT', string>;
+  /** With a data directory: what the check of the kept table's indexes mended (index-repair.ts); null in memory. */
+  indexRepair: IndexRepair | null;
   stop(): Promise<void>;
 }
 
@@ -68,9 +71,11 @@ export async function startLocalServices({
     const dynamoEndpoint = `http://${LOOPBACK}:${dynamo.port}`;
     const sqsEndpoint = `http://${LOOPBACK}:${fauxqs.port}`;
     await ensureTable(dynamoEndpoint, region, tableName);
+    // A table kept on disk may come from a process killed mid-write: its indexes are mended before anyone reads them.
+    const indexRepair = dataDir ? await repairIndexes(dynamoDocumentClient({ endpoint: dynamoEndpoint, region }), tableName) : null;
     const { queueUrl, dlqUrl } = await createQueues(sqsEndpoint, region, queueName, visibilityTimeoutSeconds, maxReceiveCount);
     const settings = { AWS_REGION: region, TABLE_NAME: tableName, INTAKE_QUEUE_URL: queueUrl, DYNAMODB_ENDPOINT: dynamoEndpoint, SQS_ENDPOINT: sqsEndpoint };
-    return { dynamoEndpoint, sqsEndpoint, region, tableName, queueUrl, dlqUrl, settings, stop };
+    return { dynamoEndpoint, sqsEndpoint, region, tableName, queueUrl, dlqUrl, settings, indexRepair, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -15,6 +15,8 @@ describe.skipIf(process.env.CRASH_TEST !== '1')('crash: 24 requests, the whole s
     run = await runCrash({ requests: 24, seed: 5, deadlineMs: 6 * 60_000 });
     figures = run.figures;
     if (figures.detail.length) console.log(figures.detail.join('\n'));
+    // A run that leaves requests open says why: each one's stored record, IMS's view, its log lines, the queues.
+    if (run.diagnosis.length) console.log(run.diagnosis.join('\n'));
   }, 7 * 60_000);
 
   it('killed the stack with requests still open (queued, submitting or running)', () => {
@@ -27,7 +29,7 @@ describe.skipIf(process.env.CRASH_TEST !== '1')('crash: 24 requests, the whole s
 
   it('ends every accepted request (none lost)', () => {
     expect(figures.accepted).toBeGreaterThan(0);
-    expect({ lost: figures.lost, terminal: figures.terminal }).toEqual({ lost: 0, terminal: figures.records });
+    expect({ lost: figures.lost, terminal: figures.terminal }, run.diagnosis.join('\n')).toEqual({ lost: 0, terminal: figures.records });
   });
 
   it('makes no second image and reports no success IMS does not show', () => {
