@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     const { runCrash } = await import('./chaos/crash.js');
     const run = await runCrash({ requests, seed, log });
     figures = run.figures;
+    // Why any request was left open (each one's stored record, IMS's view, its log lines, the queues).
+    if (run.diagnosis.length) console.log(run.diagnosis.join('\n'));
     title = `Crash: ${requests} requests, SIGKILL of the whole stack twice (${run.imsRemembers ? 'IMS remembers its jobs' : 'IMS forgot its jobs: the simulator kept no state'}; in flight at the kills: ${run.inFlightAtKills.join(' / ')})`;
   } else {
     const { runChaos } = await import('./chaos/inprocess.js');

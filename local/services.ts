@@ -1,6 +1,7 @@
 // Embedded stand-ins for DynamoDB (dynalite) and SQS (fauxqs), in-process, for `npm start` and
 // integration tests: the same table definition and queue wiring (DLQ redrive) as the cloud.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
@@ -8,6 +9,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { startFauxqs } from 'fauxqs';
 import { dynamoDocumentClient, sqsClient } from '../lib/aws.js';
 import { tableDefinition } from '../lib/store/table.js';
+import { repairIndexes, type IndexRepair } from './index-repair.js';
 
 export interface LocalServicesOptions {
   dynamoPort?: number;
@@ -31,6 +33,8 @@ export interface LocalServices {
   dlqUrl: string;
   /** The settings of lib/config.ts that point the handlers at these stand-ins. */
   settings: Record<'AWS_REGION' | 'TABLE_NAME' | 'INTAKE_QUEUE_URL' | 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT', string>;
+  /** What the check of a kept table's indexes mended (index-repair.ts); null in memory, or when the last process stopped cleanly. */
+  indexRepair: IndexRepair | null;
   stop(): Promise<void>;
 }
 
@@ -62,18 +66,34 @@ export async function startLocalServices({
   }
 
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= Promise.all([fauxqs.stop(), closeDynalite(dynamo.server)]).then(() => undefined));
+  const stop = () =>
+    (stopping ??= Promise.all([fauxqs.stop(), closeDynalite(dynamo.server).then(() => (dataDir ? writeFile(join(dataDir, CLEAN_STOP_FILE), new Date().toISOString()) : undefined))]).then(() => undefined));
 
   try {
     const dynamoEndpoint = `http://${LOOPBACK}:${dynamo.port}`;
     const sqsEndpoint = `http://${LOOPBACK}:${fauxqs.port}`;
     await ensureTable(dynamoEndpoint, region, tableName);
+    // A table kept on disk by a process that did not stop cleanly (killed mid-write?): its indexes are mended before anyone reads them.
+    const indexRepair = dataDir && !(await stoppedCleanly(dataDir)) ? await repairIndexes(dynamoDocumentClient({ endpoint: dynamoEndpoint, region }), tableName) : null;
     const { queueUrl, dlqUrl } = await createQueues(sqsEndpoint, region, queueName, visibilityTimeoutSeconds, maxReceiveCount);
     const settings = { AWS_REGION: region, TABLE_NAME: tableName, INTAKE_QUEUE_URL: queueUrl, DYNAMODB_ENDPOINT: dynamoEndpoint, SQS_ENDPOINT: sqsEndpoint };
-    return { dynamoEndpoint, sqsEndpoint, region, tableName, queueUrl, dlqUrl, settings, stop };
+    return { dynamoEndpoint, sqsEndpoint, region, tableName, queueUrl, dlqUrl, settings, indexRepair, stop };
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Written beside dynalite's files once it closed them: the next start need not check the indexes. */
+const CLEAN_STOP_FILE = 'ims-transfer-clean-stop';
+
+/** Whether the last process on `dataDir` stopped cleanly; the mark is taken away, so that a crash of this one is noticed next time. */
+async function stoppedCleanly(dataDir: string): Promise<boolean> {
+  try {
+    await rm(join(dataDir, CLEAN_STOP_FILE));
+    return true;
+  } catch {
+    return false;
   }
 }
 

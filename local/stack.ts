@@ -95,6 +95,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
     });
     stoppers.push(services.stop);
+    const mended = services.indexRepair;
+    if (mended && mended.rewritten + mended.orphans > 0) {
+      logger.warn('local table: indexes mended after an unclean stop', { items: mended.items, rewritten: mended.rewritten, orphans: mended.orphans });
+    }
 
     let sim: ImsSimulator | null = null;
     if (!options.realIms) {

@@ -11,8 +11,9 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-s
 import { sqsClient } from '../../lib/aws.js';
 import { startWebhookReceiver } from '../../local/webhook-receiver.js';
 import { registerSecret } from '../../test/helpers/secrets.js';
+import { diagnoseOpen, type StackEndpoints } from './diagnose.js';
 import { computeFigures, waitForTerminal, waitForWebhooks, type AcceptedDelivery, type Figures } from './figures.js';
-import { imsToken, inFlight, jobStatus, listRecords, planRequests, seeded, submit, type Api } from './harness.js';
+import { imsToken, inFlight, jobStatus, listRecords, planRequests, seeded, submit, TERMINAL, type Api } from './harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BANNER_END = 'Ctrl-C stops everything.';
@@ -27,16 +28,37 @@ export interface CrashOptions {
   log?: (line: string) => void;
 }
 
-interface Stack { child: ChildProcess; apiUrl: string; simUrl: string; sqsEndpoint: string; exited: Promise<void> }
+interface Stack extends StackEndpoints { child: ChildProcess; apiUrl: string; exited: Promise<void> }
 
-async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
+/** The stack's log lines kept for a diagnosis, across its lives. */
+const MAX_LOG_LINES = 50_000;
+
+async function startStack(env: NodeJS.ProcessEnv, life: number, log: string[]): Promise<Stack> {
   // node --import tsx rather than npm: one process, so SIGKILL takes the whole stack down at once.
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   // The child prints the API key and secrets by design: kept here, never forwarded.
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-4_000)));
+  // After the banner only its log lines are kept (for a diagnosis), each marked with the stack's life.
+  let pending = '';
+  const keep = (text: string) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) log.push(`[life ${life}] ${line}`);
+    if (log.length > MAX_LOG_LINES) log.splice(0, log.length - MAX_LOG_LINES);
+  };
+  child.stdout?.on('data', (c: Buffer) => {
+    if (out.includes(BANNER_END)) keep(c.toString('utf8'));
+    else {
+      out += c.toString('utf8');
+      const at = out.indexOf(BANNER_END);
+      if (at >= 0) keep(out.slice(at + BANNER_END.length));
+    }
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    err = (err + c.toString('utf8')).slice(-4_000);
+    if (out.includes(BANNER_END)) keep(c.toString('utf8'));
+  });
   const exited = new Promise<void>((done) => child.on('exit', () => done()));
   const deadline = Date.now() + 60_000;
   while (!out.includes(BANNER_END)) {
@@ -54,6 +76,10 @@ async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
     apiUrl: field(/API base URL\s+(http\S+?)\/v1\s/),
     simUrl: field(/IMS\s+simulator at (http\S+)/),
     sqsEndpoint: field(/SQS \(fauxqs\)\s+(http\S+)/),
+    dynamoEndpoint: field(/DynamoDB \(dynalite\)\s+(http\S+)/),
+    tableName: field(/\(table (\S+), data in/),
+    queueUrl: field(/\(queue (\S+), DLQ/),
+    dlqUrl: field(/, DLQ (\S+?)\)/),
     exited,
   };
 }
@@ -70,9 +96,22 @@ async function dlqDepth(stack: Stack): Promise<number> {
   return Number(got.Attributes?.ApproximateNumberOfMessages ?? 0);
 }
 
-export async function runCrash(options: CrashOptions): Promise<{ figures: Figures; imsRemembers: boolean; inFlightAtKills: string[] }> {
+export interface CrashRun {
+  figures: Figures;
+  imsRemembers: boolean;
+  inFlightAtKills: string[];
+  /** Empty when every request ended; else why each open one is open (diagnose.ts). */
+  diagnosis: string[];
+}
+
+export async function runCrash(options: CrashOptions): Promise<CrashRun> {
   const started = Date.now();
-  const log = options.log ?? (() => undefined);
+  const timeline: string[] = [];
+  const stackLog: string[] = [];
+  const log = (line: string) => {
+    timeline.push(`+${((Date.now() - started) / 1000).toFixed(1)} s ${line.trim()}`);
+    options.log?.(line);
+  };
   const seed = options.seed ?? 12;
   const rnd = seeded(seed);
   const dataDir = mkdtempSync(join(tmpdir(), 'ims-transfer-crash-'));
@@ -107,9 +146,12 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     IMS_JOB_DEADLINE_HOURS: '0.05',
     // A claim the first kill left behind lapses after this, not the cloud's 5 minutes: the run waits for it.
     SUBMIT_LEASE_SECONDS: '20',
-    LOG_LEVEL: 'WARN',
+    // Every log line (status changes, claims refused, poller rounds) is kept for a diagnosis, never shown otherwise.
+    LOG_LEVEL: 'DEBUG',
   };
-  let stack = await startStack(env);
+  let life = 1;
+  let stack = await startStack(env, life, stackLog);
+  log(`stack started (life ${life})`);
   try {
     let api: Api = { url: stack.apiUrl, key: apiKey, simUrl: stack.simUrl };
     const plan = planRequests(options.requests, `crash-${seed}-${Date.now().toString(36)}`, rnd);
@@ -132,7 +174,8 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
         inFlightAtKills.push(open);
         log(`  SIGKILL after ${answers.length} requests (${open})`);
         await kill(stack);
-        stack = await startStack(env);
+        log(`  killed; starting again`);
+        stack = await startStack(env, ++life, stackLog);
         api = { url: stack.apiUrl, key: apiKey, simUrl: stack.simUrl };
         if (remembered) {
           const status = await jobStatus(stack.simUrl, await imsToken(stack.simUrl), remembered);
@@ -145,17 +188,28 @@ export async function runCrash(options: CrashOptions): Promise<{ figures: Figure
     }
     const accepted = answers.filter((a) => a.id).length;
     // Messages on the in-memory queue died with the process: the poller re-queues stale `queued` records after a minute.
-    const records = await waitForTerminal(api, accepted, { stallMs: 60_000, deadlineMs: options.deadlineMs ?? 20 * 60_000, log: (s) => log(s) });
+    log(`all ${answers.length} requests sent, ${accepted} accepted; waiting for every one to end`);
+    let lastProgress = '';
+    const records = await waitForTerminal(api, accepted, {
+      stallMs: 60_000,
+      deadlineMs: options.deadlineMs ?? 20 * 60_000,
+      // Each change once, so the timeline shows the run's progress rate.
+      log: (s) => s !== lastProgress && log((lastProgress = s)),
+    });
     await waitForWebhooks(api, 15_000);
+    const final = await listRecords(api);
+    const open = final.filter((r) => !TERMINAL.has(r.status));
+    log(`wait over: ${open.length} open`);
     return {
       imsRemembers,
       inFlightAtKills,
+      diagnosis: open.length ? await diagnoseOpen(stack, open, stackLog, timeline) : [],
       figures: await computeFigures({
         api,
         simUrl: stack.simUrl,
         plan,
         answers,
-        records: (await listRecords(api)) ?? records,
+        records: final ?? records,
         deliveries,
         dlq: await dlqDepth(stack),
         imsCalls: 0,
