@@ -1,7 +1,7 @@
 // Cross-cutting steps of the HTTP handler, as middy middlewares.
-import type { MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { logger } from '../log.js';
+import { logInvocation, logger } from '../log.js';
 import { internalError, type HttpResult } from './problems.js';
 
 /** Any uncaught error becomes a 500 problem naming only the request id; the error itself goes to the log. */
@@ -23,4 +23,17 @@ export function apiHeaders(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult, 
     }
   };
   return { after: add, onError: add };
+}
+
+/**
+ * The middy chain of a function behind the HTTP API (intake, chatops): its Lambda context and API
+ * Gateway's request id on every log line (the id its access log and a caller's support ticket name),
+ * the security headers, and a 500 problem for anything uncaught.
+ */
+export function httpApiFunction() {
+  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+    .use(logInvocation())
+    .before((request) => logger.setCorrelationId(request.event.requestContext?.requestId))
+    .use(apiHeaders())
+    .use(problemOnError());
 }
