@@ -5,8 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { envSchema, SECRET_SETTINGS } from '../../lib/config.js';
+import { measuredTransport } from '../../lib/metrics.js';
 import { tableDefinition } from '../../lib/store/table.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 
@@ -242,6 +243,27 @@ describe('serverless package', () => {
     expect(pollerStatements.some((st) => asArray(st.Action as string[]).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] })))).toBe(true);
     const alarm = alarms().find((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]));
     expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('alarms when IMS keeps answering 429, on the metric and dimensions the IMS transport writes', async () => {
+    const alarm = alarms().find((a) => a.AlarmName === `ims-transfer-${STAGE}-ims-throttled`);
+    expect(alarm).toMatchObject({ MetricName: 'ImsCalls', Namespace: `ims-transfer/${STAGE}`, Statistic: 'Sum', ComparisonOperator: 'GreaterThanThreshold' });
+    // What a throttled call writes: one EMF line, under the namespace the functions get.
+    const lines: string[] = [];
+    process.env.METRICS_NAMESPACE = `ims-transfer/${STAGE}`;
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+    try {
+      await measuredTransport({ send: async () => ({ status: 429, headers: {}, body: '' }), close: async () => undefined }).send('https://ims.example', { method: 'GET', path: '/v2/cloudimages', headers: {} });
+    } finally {
+      spy.mockRestore();
+      delete process.env.METRICS_NAMESPACE;
+    }
+    const emf = JSON.parse(lines.find((l) => l.includes('"ImsCalls"')) ?? '{}') as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] } };
+    const written = emf._aws.CloudWatchMetrics[0];
+    expect(written?.Namespace).toBe(alarm?.Namespace);
+    // CloudWatch matches a metric by its exact dimension set: the alarm names every dimension the line has, with its value.
+    const dims = (alarm?.Dimensions as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]).sort();
+    expect(dims).toEqual((written?.Dimensions[0] ?? []).map((name) => [name, String(emf[name])]).sort());
   });
 
   it('alarms on the share of ended requests that IMS failed, counting the status lines the code logs and leaving out the service\'s own codes', () => {
