@@ -2,7 +2,8 @@
 // Insights and the metric filters in serverless.yml read (level, message, timestamp, service), the
 // invocation's Lambda context and correlation id, and the call's own attributes at the top level.
 // Never pass a secret (password, token, SK, API key, webhook secret) into a log call;
-// `redactUrl` strips the parts of a URL that may carry one.
+// `redactUrl` strips the parts of a URL that may carry one. As a safety net, attributes named like
+// a secret are written as "[redacted]" and those named like a URL as their origin, at any depth.
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 
@@ -16,8 +17,19 @@ function threshold(): number {
   return wanted in LEVELS ? LEVELS[wanted as keyof typeof LEVELS] : LEVELS.INFO;
 }
 
-/** Errors as their name, message and stack (JSON.stringify alone would write `{}`); bigints as strings. */
-function jsonSafe(_key: string, value: unknown): unknown {
+/** Keys whose values are secrets (or their hashes) wherever they sit: a whole tenant or settings object logged by mistake stays safe. */
+const SECRET_KEY = /secret|password|passwd|token|sha256|^sk$|authorization|signature|credentials?$/i;
+/** Keys holding URLs: chat and webhook URLs carry their token in the path or query, so only the origin is written. */
+const URL_KEY = /url$/i;
+
+/**
+ * Each attribute as it may be written: secrets redacted by their key, URLs cut to their origin,
+ * errors as their name, message and stack (JSON.stringify alone would write `{}`), bigints as strings.
+ */
+function jsonSafe(key: string, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  if (SECRET_KEY.test(key)) return '[redacted]';
+  if (URL_KEY.test(key) && typeof value === 'string') return redactUrl(value);
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   if (typeof value === 'bigint') return value.toString();
   return value;

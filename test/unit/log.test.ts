@@ -72,6 +72,29 @@ describe('logger', () => {
     expect(stdout[1]).toMatchObject({ level: 'INFO', message: 'circular', log_error: 'attributes not serializable' });
   });
 
+  it('writes a whole tenant logged by mistake without its secrets, hashes or URL tokens, at any depth', () => {
+    const secrets = ['whsec_dGVzdC1zZWNyZXQtbm90LXJlYWwtMTIzNDU2Nzg=', 'a'.repeat(64), 'SK-NOT-REAL-0123456789', 'pass-not-real-987', 'T0K3N-in-path'];
+    const tenant = {
+      id: 'acme',
+      api_key_sha256: [secrets[1]],
+      webhook_secrets: [secrets[0]],
+      mattermost_token_sha256: [secrets[1]],
+      chat_webhook_url: `https://hooks.slack.com/services/T1/B2/${secrets[4]}`,
+      ims_credentials: { ak: 'AK', sk: secrets[2] },
+      nested: { password: secrets[3], authorization: `Bearer ${secrets[3]}`, callback_url: `https://user:${secrets[3]}@example.com/x?sig=${secrets[4]}` },
+    };
+    const { stdout } = written(() => logger.info('tenant', { tenant }));
+    const text = JSON.stringify(stdout);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(stdout[0]?.tenant).toMatchObject({
+      id: 'acme',
+      webhook_secrets: '[redacted]',
+      ims_credentials: '[redacted]',
+      chat_webhook_url: 'https://hooks.slack.com',
+      nested: { password: '[redacted]', callback_url: 'https://example.com' },
+    });
+  });
+
   it('drops the lines below LOG_LEVEL, as a deployed function starts with it', () => {
     const script = `import { logger } from ${JSON.stringify(join(ROOT, 'lib/log.ts'))};
       logger.debug('d'); logger.info('i'); logger.warn('w'); logger.error('e');`;
