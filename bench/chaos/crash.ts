@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../lib/aws.js';
-import { startWebhookReceiver } from '../../local/webhook-receiver.js';
 import { registerSecret } from '../../test/helpers/secrets.js';
 import { diagnoseOpen, type StackEndpoints } from './diagnose.js';
-import { computeFigures, waitForTerminal, waitForWebhooks, type AcceptedDelivery, type Figures } from './figures.js';
+import { computeFigures, startDeliveryCounter, waitForTerminal, waitForWebhooks, type Figures } from './figures.js';
 import { imsToken, inFlight, jobStatus, listRecords, planRequests, seeded, submit, TERMINAL, type Api } from './harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -117,15 +116,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ims-transfer-crash-'));
   const webhookSecret = registerSecret(`whsec_${randomBytes(24).toString('base64')}`);
   const apiKey = registerSecret(`imt_crash_${randomBytes(16).toString('hex')}`);
-  const deliveries: AcceptedDelivery[] = [];
-  const receiver = await startWebhookReceiver({
-    port: 0,
-    secret: () => webhookSecret,
-    onDelivery: (d) => {
-      const data = d.event?.data as { id?: string } | undefined;
-      if (d.event && data?.id) deliveries.push({ webhookId: d.webhookId, requestId: data.id, type: d.event.type });
-    },
-  });
+  const { receiver, deliveries } = await startDeliveryCounter(webhookSecret);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',

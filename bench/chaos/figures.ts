@@ -1,9 +1,24 @@
 // Figures of a chaos or crash run, computed from what the API, IMS (the simulator) and the webhook
 // receiver show after the run, and the goal line they are held to.
+import { startWebhookReceiver, type RunningReceiver } from '../../local/webhook-receiver.js';
 import { imsToken, jobStatus, listImages, listRecords, TERMINAL, writtenObjects, type Api, type ApiRecord, type PlannedRequest } from './harness.js';
 
 /** One verified delivery the receiver accepted. */
 export interface AcceptedDelivery { webhookId: string; requestId: string; type: string }
+
+/** A webhook receiver verifying with `secret` that keeps each delivery it accepted, for the duplicate and missing counts. */
+export async function startDeliveryCounter(secret: string): Promise<{ receiver: RunningReceiver; deliveries: AcceptedDelivery[] }> {
+  const deliveries: AcceptedDelivery[] = [];
+  const receiver = await startWebhookReceiver({
+    port: 0,
+    secret: () => secret,
+    onDelivery: (d) => {
+      const data = d.event?.data as { id?: string } | undefined;
+      if (d.event && data?.id) deliveries.push({ webhookId: d.webhookId, requestId: data.id, type: d.event.type });
+    },
+  });
+  return { receiver, deliveries };
+}
 
 export interface Figures {
   requests: number;

@@ -5,10 +5,9 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../lib/aws.js';
 import { createImsClient } from '../../lib/ims/client.js';
 import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
-import { startWebhookReceiver } from '../../local/webhook-receiver.js';
 import { startPipeline } from '../../test/helpers/pipeline.js';
 import { registerSecret } from '../../test/helpers/secrets.js';
-import { computeFigures, type AcceptedDelivery, waitForTerminal, waitForWebhooks, type Figures } from './figures.js';
+import { computeFigures, startDeliveryCounter, waitForTerminal, waitForWebhooks, type Figures } from './figures.js';
 import { faultKinds, inFlight, planRequests, seeded, startFaultFeeder, submit } from './harness.js';
 
 export interface ChaosOptions {
@@ -37,15 +36,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
   // Our own tenant (no rate limit in the way of N requests) and receiver, counting deliveries per webhook-id.
   const apiKey = registerSecret(newApiKey());
   const secret = registerSecret(newWebhookSecret());
-  const deliveries: AcceptedDelivery[] = [];
-  const receiver = await startWebhookReceiver({
-    port: 0,
-    secret: () => secret,
-    onDelivery: (d) => {
-      const data = d.event?.data as { id?: string } | undefined;
-      if (d.event && data?.id) deliveries.push({ webhookId: d.webhookId, requestId: data.id, type: d.event.type });
-    },
-  });
+  const { receiver, deliveries } = await startDeliveryCounter(secret);
   const tenants = [{ id: 'chaos', api_key_sha256: [hashSecret(apiKey)], webhook_secrets: [secret], default_callback_url: `${receiver.url}/hooks`, requests_per_minute: 1_000_000 }];
   const pipeline = await startPipeline({
     sim: { jobMs: options.jobMs ?? 3_000 },
