@@ -1,16 +1,17 @@
 // The service's settings: read from the environment and validated once, at cold start.
-// An invalid or missing setting fails with a message naming it (never its value).
+// An invalid or missing setting fails with a message naming it (never its value). Each function
+// parses what it uses: the API functions this module's settings, the worker and poller also
+// IMS's and OBS's (jobs-config.ts), so the API never builds the IMS settings' schemas.
 import * as z from './zod.js';
-import { imsSettings, regionName, type ImsSettings } from './ims/settings.js';
+import { regionName } from './ims/fields.js';
 import { logger } from './log.js';
-import { obsSettings, type ObsSettings } from './obs/settings.js';
-import { signV4, type SigningKey } from './obs/sigv4.js';
+import { signV4 } from './obs/sigv4.js';
 import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';
 
-const flag = z.pipe(z.optional(z.enum(['true', 'false', '1', '0', ''])), z.transform((v) => v === 'true' || v === '1'));
+export const flag = z.pipe(z.optional(z.enum(['true', 'false', '1', '0', ''])), z.transform((v) => v === 'true' || v === '1'));
 
-const jsonRecord = (what: string) =>
+export const jsonRecord = (what: string) =>
   z.pipe(
     z.optional(z.string()),
     z.transform((s, ctx) => {
@@ -27,9 +28,10 @@ const jsonRecord = (what: string) =>
     }),
   );
 
-const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+export const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 
-export const envSchema = z.object({
+/** The settings every function reads. */
+export const baseEnvSchema = z.object({
   AWS_REGION: z._default(z.string().check(z.minLength(1)), 'eu-central-1'),
   TABLE_NAME: z._default(z.string().check(z.minLength(3)), 'ims-transfer-requests'),
   INTAKE_QUEUE_URL: z.url(),
@@ -38,22 +40,9 @@ export const envSchema = z.object({
   SQS_ENDPOINT: z.optional(z.url()),
   TENANTS: z.string().check(z.minLength(2)),
 
-  IMS_ENDPOINT: z.optional(z.string()),
-  IAM_ENDPOINT: z.optional(z.string()),
-  IMS_REGION_ENDPOINTS: jsonRecord('region → { imsEndpoint, iamEndpoint }'),
   IMS_REGION: z._default(regionName, 'eu-de'),
   IMS_PROJECT_ID: z.string().check(z.regex(/^[0-9a-f]{32}$/, 'must be a 32-hex IMS project id')),
   IMS_PROJECT_IDS: jsonRecord('region → project id'),
-  IMS_USER: z.optional(z.string()),
-  IMS_PASSWORD: z.optional(z.string()),
-  IMS_DOMAIN: z.optional(z.string()),
-  IMS_AK: z.optional(z.string()),
-  IMS_SK: z.optional(z.string()),
-  /** OBS's endpoint template (`{region}` is the bucket's region): where export objects are looked for. */
-  OBS_ENDPOINT: z.optional(z.string()),
-  /** AK/SK for OBS reads when IMS_AK/IMS_SK are not set (an IAM password cannot sign OBS requests). */
-  OBS_AK: z.optional(z.string()),
-  OBS_SK: z.optional(z.string()),
   /** Fractions allowed (0.05 h = 3 min) for runs that must see deadlines pass. */
   IMS_JOB_DEADLINE_HOURS: z._default(z.coerce.number().check(z.positive()), 24),
   /** The first status query of a job, and the shortest wait between two (they double up to the maximum). */
@@ -61,67 +50,34 @@ export const envSchema = z.object({
   JOB_CHECK_MAX_SECONDS: positiveInt(300),
   /** How long a worker's claim on a submission lasts; a worker that vanished is replaced after it. Keep it above the worker's timeout. */
   SUBMIT_LEASE_SECONDS: positiveInt(300),
-  /** IMS jobs one project may have in flight (submission to job end); 0 sets no cap. */
-  IMS_PROJECT_MAX_IN_FLIGHT: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(1000)), 0),
 
   ALLOW_LOOPBACK_WEBHOOKS: flag,
   SLACK_SIGNING_SECRET: z.optional(z.string()),
 });
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
 
-export interface Config {
+/** What the API functions (intake, chatops) run with; the worker and poller add IMS's and OBS's (jobs-config.ts). */
+export interface ApiConfig {
   awsRegion: string;
   tableName: string;
   intakeQueueUrl: string;
   dynamoEndpoint: string | undefined;
   sqsEndpoint: string | undefined;
   tenants: Tenant[];
-  ims: ImsSettings;
-  /** OBS reads (evidence of exports); `key` is null when no AK/SK is available for OBS. */
-  obs: { settings: ObsSettings; key: SigningKey | null };
   defaultRegion: string;
   projectIds: Record<string, string>;
   jobDeadlineMs: number;
-  /** 0: no cap. */
-  imsProjectMaxInFlight: number;
   timings: LifecycleTimings;
   allowLoopbackWebhooks: boolean;
   slackSigningSecret: string | undefined;
 }
 
-function imsAuthFrom(env: z.infer<typeof envSchema>) {
-  if (env.IMS_AK || env.IMS_SK) return { kind: 'aksk' as const, ak: env.IMS_AK ?? '', sk: env.IMS_SK ?? '' };
-  return { kind: 'password' as const, user: env.IMS_USER ?? '', password: env.IMS_PASSWORD ?? '', domain: env.IMS_DOMAIN ?? '' };
-}
-
-const AUTH_SETTING: Record<string, string> = { ak: 'IMS_AK', sk: 'IMS_SK', user: 'IMS_USER', password: 'IMS_PASSWORD', domain: 'IMS_DOMAIN' };
-
-function describeIssues(issues: readonly z.core.$ZodIssue[], name: (path: PropertyKey[]) => string): string {
+export function describeIssues(issues: readonly z.core.$ZodIssue[], name: (path: PropertyKey[]) => string): string {
   return issues.map((i) => `${name(i.path)}: ${i.message}`).join('; ');
 }
 
-export function parseConfig(source: Record<string, string | undefined>): Config {
-  const env = envSchema.safeParse(source);
-  if (!env.success) {
-    throw new Error(`invalid settings: ${describeIssues(env.error.issues, (p) => String(p[0] ?? '(environment)'))}`);
-  }
-  const e = env.data;
-  const ims = imsSettings.safeParse({
-    ...(e.IMS_ENDPOINT ? { imsEndpoint: e.IMS_ENDPOINT } : {}),
-    ...(e.IAM_ENDPOINT ? { iamEndpoint: e.IAM_ENDPOINT } : {}),
-    regions: e.IMS_REGION_ENDPOINTS,
-    auth: imsAuthFrom(e),
-  });
-  if (!ims.success) {
-    const name = (p: PropertyKey[]) =>
-      p[0] === 'auth' ? (AUTH_SETTING[String(p[1])] ?? 'IMS credentials') : p[0] === 'regions' ? 'IMS_REGION_ENDPOINTS' : p[0] === 'imsEndpoint' ? 'IMS_ENDPOINT' : 'IAM_ENDPOINT';
-    throw new Error(`invalid settings: ${describeIssues(ims.error.issues, name)}`);
-  }
-  const obs = obsSettings.safeParse(e.OBS_ENDPOINT ? { endpoint: e.OBS_ENDPOINT } : {});
-  if (!obs.success) throw new Error(`invalid settings: ${describeIssues(obs.error.issues, () => 'OBS_ENDPOINT')}`);
-  if (Boolean(e.OBS_AK) !== Boolean(e.OBS_SK)) throw new Error('invalid settings: OBS_AK: OBS_AK and OBS_SK are set together or not at all');
-  // The service's own AK/SK first (the IMS user then reads the buckets it writes), else OBS's own.
-  const obsKey = ims.data.auth.kind === 'aksk' ? { ak: ims.data.auth.ak, sk: ims.data.auth.sk } : e.OBS_AK && e.OBS_SK ? { ak: e.OBS_AK, sk: e.OBS_SK } : null;
-
+/** The settings every function reads, from an environment already parsed with a schema that extends baseEnvSchema. */
+export function apiConfigFrom(e: BaseEnv): ApiConfig {
   // Loopback webhooks are for local runs only: never with the cloud's own DynamoDB and SQS.
   if (e.ALLOW_LOOPBACK_WEBHOOKS && !e.DYNAMODB_ENDPOINT && !e.SQS_ENDPOINT) {
     throw new Error('invalid settings: ALLOW_LOOPBACK_WEBHOOKS: is for local runs only (with DYNAMODB_ENDPOINT or SQS_ENDPOINT); never set it in the cloud');
@@ -129,7 +85,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   if (e.JOB_CHECK_MIN_SECONDS > e.JOB_CHECK_MAX_SECONDS) throw new Error('invalid settings: JOB_CHECK_MIN_SECONDS: must not exceed JOB_CHECK_MAX_SECONDS');
   const projectIds = z.record(regionName, z.string().check(z.regex(/^[0-9a-f]{32}$/))).safeParse(e.IMS_PROJECT_IDS);
   if (!projectIds.success) throw new Error('invalid settings: IMS_PROJECT_IDS: must map region names to 32-hex project ids');
-
+  const jobDeadlineMs = Math.round(e.IMS_JOB_DEADLINE_HOURS * 3_600_000);
   return {
     awsRegion: e.AWS_REGION,
     tableName: e.TABLE_NAME,
@@ -137,14 +93,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     dynamoEndpoint: e.DYNAMODB_ENDPOINT,
     sqsEndpoint: e.SQS_ENDPOINT,
     tenants: parseTenants(e.TENANTS),
-    ims: ims.data,
-    obs: { settings: obs.data, key: obsKey },
     defaultRegion: e.IMS_REGION,
     projectIds: { [e.IMS_REGION]: e.IMS_PROJECT_ID, ...projectIds.data },
-    jobDeadlineMs: Math.round(e.IMS_JOB_DEADLINE_HOURS * 3_600_000),
-    imsProjectMaxInFlight: e.IMS_PROJECT_MAX_IN_FLIGHT,
+    jobDeadlineMs,
     timings: lifecycleTimings.parse({
-      jobDeadlineMs: Math.round(e.IMS_JOB_DEADLINE_HOURS * 3_600_000),
+      jobDeadlineMs,
       firstCheckDelayMs: e.JOB_CHECK_MIN_SECONDS * 1000,
       checkBackoff: { minMs: e.JOB_CHECK_MIN_SECONDS * 1000, maxMs: e.JOB_CHECK_MAX_SECONDS * 1000 },
       submitLeaseMs: e.SUBMIT_LEASE_SECONDS * 1000,
@@ -152,6 +105,18 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
     slackSigningSecret: e.SLACK_SIGNING_SECRET || undefined,
   };
+}
+
+/** Parses an environment with `schema`, naming each failing setting (never its value). */
+export function parseEnv<S extends z.ZodMiniType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
+  const env = schema.safeParse(source);
+  if (!env.success) throw new Error(`invalid settings: ${describeIssues(env.error.issues, (p) => String(p[0] ?? '(environment)'))}`);
+  return env.data as z.infer<S>;
+}
+
+/** The API functions' settings: no IMS or OBS settings, which only the worker and poller use. */
+export function parseApiConfig(source: Record<string, string | undefined>): ApiConfig {
+  return apiConfigFrom(parseEnv(baseEnvSchema, source));
 }
 
 /** Settings that are secrets, and so may come from the SSM parameter instead of the environment. */
@@ -192,15 +157,16 @@ export const SECRETS_MAX_AGE_SECONDS = 300;
  * changed one a new Config. A failed read is never kept: the next call tries again, and meanwhile
  * the last good settings serve (before any, the call fails and the next one retries).
  */
-export function createConfigLoader(
+export function createConfigLoader<C>(
   env: Record<string, string | undefined>,
   readParameter: (name: string) => Promise<string>,
-): () => Promise<Config> {
-  let last: { document: string | null; config: Config } | undefined;
-  let reading: Promise<Config> | undefined;
-  const read = async (): Promise<Config> => {
+  parse: (source: Record<string, string | undefined>) => C,
+): () => Promise<C> {
+  let last: { document: string | null; config: C } | undefined;
+  let reading: Promise<C> | undefined;
+  const read = async (): Promise<C> => {
     const name = env.SECRETS_PARAMETER;
-    if (!name) return last?.config ?? (last = { document: null, config: parseConfig(env) }).config;
+    if (!name) return last?.config ?? (last = { document: null, config: parse(env) }).config;
     let document: string;
     try {
       document = await readParameter(name);
@@ -210,7 +176,7 @@ export function createConfigLoader(
       return last.config;
     }
     if (last?.document === document) return last.config;
-    const config = parseConfig(await resolveSecrets(env, async () => document));
+    const config = parse(await resolveSecrets(env, async () => document));
     last = { document, config };
     return config;
   };
@@ -276,15 +242,15 @@ export async function getSsmParameter(
   return value;
 }
 
-/** The process's settings (see createConfigLoader); SSM is called only where SECRETS_PARAMETER is set. */
-export const loadConfig = createConfigLoader(
-  process.env,
-  cachedReader(
-    (name) =>
-      getSsmParameter(name, {
-        region: process.env.AWS_REGION ?? 'eu-central-1',
-        credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '', sessionToken: process.env.AWS_SESSION_TOKEN },
-      }),
-    SECRETS_MAX_AGE_SECONDS * 1000,
-  ),
+/** The process's secrets parameter, read with the Lambda role (see createConfigLoader); only where SECRETS_PARAMETER is set. */
+export const readProcessParameter = cachedReader(
+  (name) =>
+    getSsmParameter(name, {
+      region: process.env.AWS_REGION ?? 'eu-central-1',
+      credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '', sessionToken: process.env.AWS_SESSION_TOKEN },
+    }),
+  SECRETS_MAX_AGE_SECONDS * 1000,
 );
+
+/** The API functions' settings as of now (see createConfigLoader). */
+export const loadApiConfig = createConfigLoader(process.env, readProcessParameter, parseApiConfig);

@@ -2,7 +2,8 @@
 // hashed and compared in constant time against every stored hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as z from './zod.js';
-import { regionName, type ImsAuth } from './ims/settings.js';
+import { regionName } from './ims/fields.js';
+import type { ImsAuth } from './ims/settings.js';
 
 const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256'));
 

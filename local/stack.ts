@@ -8,7 +8,7 @@ import { handler as pageHandler } from '../handlers/page.js';
 import { createPollerHandler } from '../handlers/poller.js';
 import { createWorkerHandler } from '../handlers/worker.js';
 import { sqsClient } from '../lib/aws.js';
-import { parseConfig } from '../lib/config.js';
+import { parseConfig } from '../lib/jobs-config.js';
 import { logger } from '../lib/log.js';
 import { isChatopsPath } from '../lib/chatops/slash.js';
 import { isPagePath } from '../lib/page/serve.js';

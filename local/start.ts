@@ -3,7 +3,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { envSchema } from '../lib/config.js';
+import { envSchema } from '../lib/jobs-config.js';
 import { hashSecret } from '../lib/tenants.js';
 import { credentialsPath, loadOrCreateLocalCredentials } from './credentials.js';
 import { SIM_DEFAULTS } from './ims-sim/defaults.js';

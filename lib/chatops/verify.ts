@@ -5,9 +5,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { slashCommandForm, type SlashCommandForm } from './schemas.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
 import type { ChatPlatform } from './messages.js';
+import { SLACK_MAX_SKEW_MS, type ReplayGuard } from './replays.js';
 
-/** Slack refuses requests older than this, and so do we (in both directions, against clock games). */
-export const SLACK_MAX_SKEW_MS = 5 * 60_000;
 
 export type SignatureRefusal = 'missing' | 'malformed' | 'stale' | 'future' | 'forged';
 
@@ -47,28 +46,6 @@ export interface ChatSettings {
   allowLoopback: boolean;
 }
 
-export interface ReplayGuard {
-  /** True the first time a signature is offered (and remembers it); false for a replay. */
-  firstSight(signature: string, timestampSeconds: number, now: Date): boolean;
-}
-
-export function createReplayGuard({ maxEntries = 10_000 }: { maxEntries?: number } = {}): ReplayGuard {
-  const seen = new Map<string, number>();
-  return {
-    firstSight(signature, timestampSeconds, now) {
-      const nowMs = now.getTime();
-      const expires = seen.get(signature);
-      if (expires !== undefined && expires > nowMs) return false;
-      // Insertion order is expiry order (give or take the skew), so sweeping from the front is enough.
-      for (const [key, until] of seen) {
-        if (until > nowMs && seen.size < maxEntries) break;
-        seen.delete(key);
-      }
-      seen.set(signature, timestampSeconds * 1000 + SLACK_MAX_SKEW_MS);
-      return true;
-    },
-  };
-}
 
 /** Parses `application/x-www-form-urlencoded` bytes into the slash-command form, or says which fields are wrong. */
 export function parseSlashForm(rawBody: Buffer): { ok: true; form: SlashCommandForm } | { ok: false; fields: string[] } {

@@ -5,28 +5,22 @@ import * as z from '../zod.js';
 import { logger } from '../log.js';
 import { createTokenCache, requestProjectToken, type TokenScope } from './auth.js';
 import { ImsError, kindOfAnswer, parseErrorBody, retryAfterMs } from './errors.js';
-import { uuid } from './fields.js';
 import { createHttpTransport, TransportFailure, type HttpAnswer, type HttpTransport } from './http.js';
 import {
   captureBody,
   dataImportBody,
   exportBody,
-  imageFilter,
-  imageList,
-  imsJob,
-  jobIdResponse,
   quickImportBody,
   systemImportBody,
   type CaptureBody,
   type DataImportBody,
   type ExportBody,
-  type ImageFilter,
-  type ImsImage,
-  type ImsJob,
   type QuickImportBody,
   type SystemImportBody,
 } from './schemas.js';
-import { endpointsFor, imsAuth, regionName, type ImsAuth, type ImsSettings } from './settings.js';
+import { imageFilter, imageList, imsJob, jobIdResponse, type ImageFilter, type ImsImage, type ImsJob } from './answers.js';
+import { regionName, uuid } from './fields.js';
+import { endpointsFor, imsAuth, type ImsAuth, type ImsSettings } from './settings.js';
 import { signRequest } from './signer.js';
 import { measuredTransport } from '../metrics.js';
 

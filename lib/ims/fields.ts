@@ -5,6 +5,10 @@ import { OS_VERSIONS } from './os-versions.js';
 
 export { OS_VERSIONS };
 
+/** A region name as it may go into a host name (it is spliced into a URL). */
+export const REGION_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+export const regionName = z.string().check(z.regex(REGION_NAME, 'must be a region name such as eu-de'));
+
 export const uuid = z.string().check(z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID'));
 
 /** Image name: 1–128 characters of letters, digits, `-`, `.`, `_` and space; no leading or trailing space. */

@@ -53,10 +53,6 @@ export type ImsAuth = z.infer<typeof imsAuth>;
 export type ImsTimeouts = z.infer<typeof imsTimeouts>;
 export type GetRetryPolicy = z.infer<typeof getRetryPolicy>;
 
-/** A region name as it may go into a host name (it is spliced into a URL). */
-export const REGION_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-export const regionName = z.string().check(z.regex(REGION_NAME, 'must be a region name such as eu-de'));
-
 /** The IMS and IAM origins for a region, overrides first. */
 export function endpointsFor(settings: ImsSettings, region: string): { ims: string; iam: string } {
   const override = settings.regions[region];

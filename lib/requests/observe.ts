@@ -3,7 +3,7 @@
 // pure core to decide on.
 import type { ImsClient } from '../ims/client.js';
 import { isImsError } from '../ims/errors.js';
-import { jobResult } from '../ims/schemas.js';
+import { jobResult } from '../ims/answers.js';
 import { evidenceOf, exportObjectEvidence, type ObsEvidence } from './evidence.js';
 import { awaitingEvidence, jobNotFoundSettles, type LifecycleEvent, type LifecycleTimings } from './lifecycle.js';
 import type { StoredRequest } from './record.js';

@@ -12,7 +12,7 @@
 //   image imported from a file (a tenant's own licence) clears it, an unknown or gone parent does not
 //   (public images are retired over time, so a missing parent proves nothing).
 import type { ImsClient, ImsTarget } from '../ims/client.js';
-import type { ImsImage } from '../ims/schemas.js';
+import type { ImsImage } from '../ims/answers.js';
 
 /** Why a request is refused before submission: IMS's documented code, our rule and a message. */
 export interface PreflightRefusal {

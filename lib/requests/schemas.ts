@@ -5,9 +5,8 @@
 // the IMS body the request will send and validating it with the IMS client's schemas (imsBodyErrors).
 import * as z from '../zod.js';
 import { documented } from '../zod.js';
-import { cmkId, exportFileFormat, imageDescription, imageName, imageTags, obsUrl, osType, osVersion, quickImportType, ramMb, systemImageType, tags, uuid } from '../ims/fields.js';
+import { cmkId, exportFileFormat, imageDescription, imageName, imageTags, obsUrl, osType, osVersion, quickImportType, ramMb, REGION_NAME, systemImageType, tags, uuid } from '../ims/fields.js';
 import { captureBody, dataImportBody, exportBody, quickImportBody, systemImportBody } from '../ims/schemas.js';
-import { REGION_NAME } from '../ims/settings.js';
 import { imsCallOf, type ImsCall } from './ims-call.js';
 import { requestKind, type RequestKind } from './record.js';
 

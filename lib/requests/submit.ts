@@ -3,7 +3,7 @@
 import type { ImsClient, ImsTarget } from '../ims/client.js';
 import type { ImsAuth } from '../ims/settings.js';
 import { isImsError, type ImsError } from '../ims/errors.js';
-import type { ImsImage } from '../ims/schemas.js';
+import type { ImsImage } from '../ims/answers.js';
 import { imsCallOf } from './ims-call.js';
 import type { Evidence, LifecycleEvent } from './lifecycle.js';
 import { preflightExport } from './preflight.js';

@@ -2,8 +2,8 @@
 // needs (no IMS client, no outbound HTTP stack): what a function bundles is its cold start.
 import type { ApiDeps } from '../api/deps.js';
 import { dynamoDocumentClient, sqsClient } from '../aws.js';
-import { createReplayGuard } from '../chatops/verify.js';
-import { loadConfig, type Config } from '../config.js';
+import { createReplayGuard } from '../chatops/replays.js';
+import { loadApiConfig, type ApiConfig } from '../config.js';
 import { createIntakeQueue } from '../queue/intake.js';
 import { cancelRequest } from '../requests/cancel.js';
 import { createRateLimiter } from '../store/rate-limit.js';
@@ -12,7 +12,7 @@ import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
 import { builtFromSettings } from './once.js';
 
-export function buildApiDeps(cfg: Config): ApiDeps {
+export function buildApiDeps(cfg: ApiConfig): ApiDeps {
   const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
   const store = createRequestStore({ client: db, tableName: cfg.tableName });
   return {
@@ -30,4 +30,4 @@ export function buildApiDeps(cfg: Config): ApiDeps {
   };
 }
 
-export const apiDeps = builtFromSettings(loadConfig, buildApiDeps);
+export const apiDeps = builtFromSettings(loadApiConfig, buildApiDeps);

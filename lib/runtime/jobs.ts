@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamoDocumentClient, sqsClient } from '../aws.js';
 import { createChatNotifier } from '../chatops/notify.js';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config } from '../jobs-config.js';
 import { createImsClient } from '../ims/client.js';
 import { createIntakeQueue } from '../queue/intake.js';
 import { createObsEvidence, type ObsEvidence } from '../requests/evidence.js';

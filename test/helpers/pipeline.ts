@@ -10,7 +10,7 @@ import { handler as pageHandler } from '../../handlers/page.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
 import type { ApiDeps } from '../../lib/api/deps.js';
 import { sqsClient } from '../../lib/aws.js';
-import { parseConfig, type Config } from '../../lib/config.js';
+import { parseConfig, type Config } from '../../lib/jobs-config.js';
 import { isChatopsPath } from '../../lib/chatops/slash.js';
 import { isPagePath } from '../../lib/page/serve.js';
 import { createImsClient } from '../../lib/ims/client.js';

@@ -14,7 +14,7 @@ import type { ApiDeps } from '../../lib/api/deps.js';
 import { sqsClient } from '../../lib/aws.js';
 import { slackMessage } from '../../lib/chatops/messages.js';
 import { notifyChat } from '../../lib/chatops/notify.js';
-import { parseConfig } from '../../lib/config.js';
+import { parseConfig } from '../../lib/jobs-config.js';
 import type { StoredRequest } from '../../lib/requests/record.js';
 import { buildApiDeps } from '../../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret, type Tenant } from '../../lib/tenants.js';

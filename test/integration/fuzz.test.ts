@@ -13,7 +13,7 @@ import { createIntakeHandler } from '../../handlers/intake.js';
 import { isChatopsPath } from '../../lib/chatops/slash.js';
 import { createWorkerHandler } from '../../handlers/worker.js';
 import { dynamoDocumentClient } from '../../lib/aws.js';
-import { parseConfig } from '../../lib/config.js';
+import { parseConfig } from '../../lib/jobs-config.js';
 import { buildApiDeps, buildWorkerDeps } from '../../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
 import { lambdaContext } from '../../local/http-gateway.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createIntakeHandler } from '../../handlers/intake.js';
 import { sqsClient } from '../../lib/aws.js';
-import { parseConfig } from '../../lib/config.js';
+import { parseConfig } from '../../lib/jobs-config.js';
 import { buildApiDeps } from '../../lib/runtime.js';
 import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
 import { startHttpGateway, type LocalGateway } from '../../local/http-gateway.js';

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envSchema } from '../../lib/config.js';
+import { envSchema } from '../../lib/jobs-config.js';
 import { hashSecret, newApiKey, newWebhookSecret } from '../../lib/tenants.js';
 import { SIM_DEFAULTS } from '../../local/ims-sim/defaults.js';
 import { localEnv } from '../../local/settings.js';

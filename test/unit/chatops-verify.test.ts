@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { UNVERIFIED_DETAIL, authenticateSlashCommand, createReplayGuard, parseSlashForm, verifySlackSignature } from '../../lib/chatops/verify.js';
+import { createReplayGuard } from '../../lib/chatops/replays.js';
+import { UNVERIFIED_DETAIL, authenticateSlashCommand, parseSlashForm, verifySlackSignature } from '../../lib/chatops/verify.js';
 import { hashSecret, newApiKey, newWebhookSecret, parseTenants, tenantDirectory } from '../../lib/tenants.js';
 import { registerSecret } from '../helpers/secrets.js';
 

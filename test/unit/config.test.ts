@@ -2,7 +2,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { cachedReader, createConfigLoader, getSsmParameter, parseConfig, resolveSecrets } from '../../lib/config.js';
+import { cachedReader, createConfigLoader, getSsmParameter, resolveSecrets } from '../../lib/config.js';
+import { parseConfig } from '../../lib/jobs-config.js';
 import { NodeSha256 } from '../helpers/node-sha256.js';
 import { once } from '../../lib/runtime/once.js';
 import { hashSecret, newWebhookSecret } from '../../lib/tenants.js';
@@ -107,7 +108,7 @@ describe('settings over a container\'s life', () => {
 
   it('reads the secrets again on the next call after a failed read at cold start', async () => {
     const answers: (() => string)[] = [() => { throw throttled(); }, () => document(base.IMS_PASSWORD)];
-    const load = createConfigLoader(env, async () => (answers.shift() ?? (() => document(base.IMS_PASSWORD)))());
+    const load = createConfigLoader(env, async () => (answers.shift() ?? (() => document(base.IMS_PASSWORD)))(), parseConfig);
     await expect(load()).rejects.toThrow('Rate exceeded');
     const config = await load();
     expect(config.tenants[0]?.id).toBe('acme');
@@ -115,7 +116,7 @@ describe('settings over a container\'s life', () => {
 
   it('keeps the same settings while the document is unchanged, and takes a rotated secret without a restart', async () => {
     let current = document(base.IMS_PASSWORD);
-    const load = createConfigLoader(env, async () => current);
+    const load = createConfigLoader(env, async () => current, parseConfig);
     const first = await load();
     expect(await load()).toBe(first);
     const rotated = registerSecret('rotated horse battery staple');
@@ -130,7 +131,7 @@ describe('settings over a container\'s life', () => {
     const load = createConfigLoader(env, async () => {
       if (fail) throw throttled();
       return document(base.IMS_PASSWORD);
-    });
+    }, parseConfig);
     const good = await load();
     fail = true;
     expect(await load()).toBe(good);
@@ -142,7 +143,7 @@ describe('settings over a container\'s life', () => {
     const source: Record<string, string | undefined> = { ...base, IMS_PROJECT_ID: 'not-hex' };
     const load = createConfigLoader(source, async () => {
       throw new Error('no parameter should be read');
-    });
+    }, parseConfig);
     await expect(load()).rejects.toThrow('IMS_PROJECT_ID');
     source.IMS_PROJECT_ID = base.IMS_PROJECT_ID;
     const config = await load();

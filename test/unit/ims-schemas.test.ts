@@ -4,12 +4,10 @@ import {
   captureBody,
   dataImportBody,
   exportBody,
-  imageList,
-  imsJob,
-  jobResult,
   quickImportBody,
   systemImportBody,
 } from '../../lib/ims/schemas.js';
+import { imageList, imsJob, jobResult } from '../../lib/ims/answers.js';
 
 /** The field paths a schema complains about ([] when the value passes). */
 function failingPaths(schema: z.ZodMiniType, value: unknown): string[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { objectExtension, quickImportFileProblem } from '../../lib/ims/fields.js';
-import type { ImsImage } from '../../lib/ims/schemas.js';
+import type { ImsImage } from '../../lib/ims/answers.js';
 import {
   exportRefusal,
   type ExportChoice,
