@@ -1,7 +1,8 @@
 // Bench 2: whole-process cold start as deployed. Each function's bundle (its handler plus the build
 // of its dependencies, as the first invocation does it) and its floor bundle (the same clients and
 // nothing else, bench/floors/) start in fresh `node` processes with the deployed NODE_OPTIONS, interleaved:
-// time from process start to imported-and-built (median), and resident memory then.
+// time from process start to imported-and-built (median), and resident memory then; the ratio to the
+// floor is the median of the rounds' own ratios.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,7 @@ function startOnce(file: string | null): { whole: number; import: number; rss: n
   return JSON.parse(line.slice(MARK.length)) as { whole: number; import: number; rss: number };
 }
 
-async function main(): Promise<{ runs: number; rows: StartRow[]; pairs: { fn: FunctionName; floor: string }[] }> {
+async function main(): Promise<{ runs: number; rows: StartRow[]; pairs: { fn: FunctionName; floor: string }[]; ratios: { fn: FunctionName; ratio: number }[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-cold-'));
   try {
     const targets: { name: string; file: string | null }[] = [];
@@ -68,14 +69,24 @@ async function main(): Promise<{ runs: number; rows: StartRow[]; pairs: { fn: Fu
     for (const [i, o] of otherEntries(dir).entries()) targets.push({ name: o.name, file: (await bundle(o.coldStart, dir, `other-${i}`)).file });
     targets.push({ name: 'node alone', file: null });
     const samples = new Map(targets.map((t) => [t.name, [] as { whole: number; import: number; rss: number }[]]));
-    // Interleaved, so a slow moment of the busy machine hits every bundle alike.
-    for (let i = 0; i < SIZES.coldStartRuns; i++) for (const t of targets) samples.get(t.name)?.push(startOnce(t.file));
+    // Interleaved, so a slow moment of the busy machine hits every bundle alike; every other round
+    // in reverse order, so neither side of a pair always starts right after the other.
+    for (let i = 0; i < SIZES.coldStartRuns; i++) for (const t of i % 2 ? [...targets].reverse() : targets) samples.get(t.name)?.push(startOnce(t.file));
     const rows = targets.map((t) => {
       const s = samples.get(t.name) ?? [];
       return { name: t.name, wholeMs: median(s.map((x) => x.whole)), importMs: median(s.map((x) => x.import)), rssMiB: median(s.map((x) => x.rss)) / 2 ** 20 };
     });
     for (const r of rows) log(`  cold start: ${r.name}: ${r.wholeMs.toFixed(1)} ms from process start (import + build ${r.importMs.toFixed(1)} ms), RSS ${r.rssMiB.toFixed(1)} MiB`);
-    return { runs: SIZES.coldStartRuns, rows, pairs };
+    // The ratio is the median of each round's own ratio: a busy moment slows both sides of a round
+    // alike, where a ratio of the two medians would take each side's median from different rounds.
+    const ratios = pairs.map((p) => {
+      const fn = samples.get(p.fn) ?? [];
+      const floor = samples.get(p.floor) ?? [];
+      const ratio = median(fn.map((s, i) => s.whole / (floor[i]?.whole ?? Number.NaN)));
+      log(`  cold start: ${p.fn} / ${p.floor}: ${ratio.toFixed(2)}x (median of ${fn.length} rounds' ratios)`);
+      return { fn: p.fn, ratio };
+    });
+    return { runs: SIZES.coldStartRuns, rows, pairs, ratios };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -23,17 +23,52 @@ const SECRET_KEY = /secret|password|passwd|token|sha256|^sk$|authorization|signa
 const URL_KEY = /url$/i;
 
 /**
- * Each attribute as it may be written: secrets redacted by their key, URLs cut to their origin,
- * errors as their name, message and stack (JSON.stringify alone would write `{}`), bigints as strings.
+ * An attribute as it may be written: secrets redacted by their key, URLs cut to their origin,
+ * errors as their name, message and stack (JSON.stringify alone would write `{}`), bigints as
+ * strings, at any depth. Done before JSON.stringify rather than as its replacer, which would take
+ * it off its fast path for every line; a cycle throws, as JSON.stringify would.
  */
-function jsonSafe(key: string, value: unknown): unknown {
+function jsonSafe(key: string, value: unknown, path: object[]): unknown {
   if (value === null || value === undefined) return value;
-  if (SECRET_KEY.test(key)) return '[redacted]';
-  if (URL_KEY.test(key) && typeof value === 'string') return redactUrl(value);
+  if (isSecretKey(key)) return '[redacted]';
+  switch (typeof value) {
+    case 'string':
+      return isUrlKey(key) ? redactUrl(value) : value;
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      break;
+    default:
+      return value;
+  }
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  if (typeof value === 'bigint') return value.toString();
-  return value;
+  // Dates and the like write themselves; their own fields are not attributes.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  if (path.includes(value)) throw new TypeError('circular attribute');
+  path.push(value);
+  let safe: unknown;
+  if (Array.isArray(value)) safe = value.map((item, i) => jsonSafe(String(i), item, path));
+  else {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = jsonSafe(k, v, path);
+    safe = out;
+  }
+  path.pop();
+  return safe;
 }
+
+const keyVerdicts = new Map<string, { secret: boolean; url: boolean }>();
+/** Attribute keys are few and repeat on every line: each is judged once. */
+function verdictOf(key: string): { secret: boolean; url: boolean } {
+  let verdict = keyVerdicts.get(key);
+  if (!verdict) {
+    verdict = { secret: SECRET_KEY.test(key), url: URL_KEY.test(key) };
+    if (keyVerdicts.size < 1_000) keyVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+const isSecretKey = (key: string) => verdictOf(key).secret;
+const isUrlKey = (key: string) => verdictOf(key).url;
 
 export interface Logger {
   debug(message: string, attributes?: Attributes): void;
@@ -54,21 +89,22 @@ function createLogger(service: string): Logger {
   function write(level: Level, message: string, attributes: Attributes | undefined): void {
     if (LEVELS[level] < minimum) return;
     const trace = process.env._X_AMZN_TRACE_ID;
-    const line: Attributes = {
-      level,
-      message,
-      timestamp: new Date().toISOString(),
-      service,
-      ...invocation,
-      ...(trace ? { xray_trace_id: trace.split(';')[0]?.replace('Root=', '') } : {}),
-      ...attributes,
-    };
+    const timestamp = new Date().toISOString();
     let text: string;
     try {
-      text = JSON.stringify(line, jsonSafe);
+      const line: Attributes = {
+        level,
+        message,
+        timestamp,
+        service,
+        ...invocation,
+        ...(trace ? { xray_trace_id: trace.split(';')[0]?.replace('Root=', '') } : {}),
+      };
+      if (attributes) for (const [key, value] of Object.entries(attributes)) line[key] = jsonSafe(key, value, []);
+      text = JSON.stringify(line);
     } catch {
       // A circular attribute must not lose the line: the message and level still tell what happened.
-      text = JSON.stringify({ level, message, timestamp: line.timestamp, service, ...invocation, log_error: 'attributes not serializable' });
+      text = JSON.stringify({ level, message, timestamp, service, ...invocation, log_error: 'attributes not serializable' });
     }
     // Warnings and errors on stderr, the rest on stdout: both reach the function's log group.
     (LEVELS[level] >= LEVELS.WARN ? process.stderr : process.stdout).write(`${text}\n`);

@@ -95,6 +95,15 @@ describe('logger', () => {
     });
   });
 
+  it('writes dates, bigints, arrays and an object met twice (not a cycle) as JSON would, with secrets in arrays redacted', () => {
+    const shared = { id: 'x' };
+    const { stdout } = written(() =>
+      logger.info('values', { at: new Date('2026-12-01T00:00:00Z'), big: 12n, list: [{ token: 't0k3n-not-real' }, 3], a: shared, b: shared, nothing: undefined }),
+    );
+    expect(stdout[0]).toMatchObject({ at: '2026-12-01T00:00:00.000Z', big: '12', list: [{ token: '[redacted]' }, 3], a: { id: 'x' }, b: { id: 'x' } });
+    expect(stdout[0]).not.toHaveProperty('nothing');
+  });
+
   it('drops the lines below LOG_LEVEL, as a deployed function starts with it', () => {
     const script = `import { logger } from ${JSON.stringify(join(ROOT, 'lib/log.ts'))};
       logger.debug('d'); logger.info('i'); logger.warn('w'); logger.error('e');`;
