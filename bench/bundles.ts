@@ -4,7 +4,7 @@
 // difference. The esbuild metafile breaks each bundle down by package.
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { DEPLOY_BUILD, ROOT, checkServerlessSettings, log, runMain } from './common.js';
 
@@ -66,6 +66,8 @@ export interface Bundle {
   mapBytes: number;
   /** Bytes in the output, by npm package ("(service)" for this repository's own code). */
   byPackage: Record<string, number>;
+  /** Bytes in the output of this repository's own files, by path from the repository root. */
+  byServiceFile: Record<string, number>;
 }
 
 export function packageOf(path: string): string {
@@ -80,9 +82,13 @@ export async function bundle(entry: string, outdir: string, name: string): Promi
   const [file, output] = Object.entries((result.metafile as Metafile).outputs).find(([f]) => f.endsWith('.mjs')) ?? [];
   if (!file || !output) throw new Error(`esbuild wrote no .mjs for ${entry}`);
   const byPackage: Record<string, number> = {};
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) byPackage[packageOf(input)] = (byPackage[packageOf(input)] ?? 0) + bytesInOutput;
+  const byServiceFile: Record<string, number> = {};
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    byPackage[packageOf(input)] = (byPackage[packageOf(input)] ?? 0) + bytesInOutput;
+    if (packageOf(input) === '(service)') byServiceFile[relative(ROOT, resolve(input))] = bytesInOutput;
+  }
   const abs = join(outdir, basename(file));
-  return { file: abs, bytes: statSync(abs).size, mapBytes: statSync(`${abs}.map`).size, byPackage };
+  return { file: abs, bytes: statSync(abs).size, mapBytes: statSync(`${abs}.map`).size, byPackage, byServiceFile };
 }
 
 export interface WeightRow {
@@ -93,6 +99,7 @@ export interface WeightRow {
   /** Bundle minus its floor: what the function weighs beyond the SDK clients and undici it needs. */
   beyondBytes: number;
   byPackage: Record<string, number>;
+  byServiceFile: Record<string, number>;
   floorByPackage: Record<string, number>;
 }
 
@@ -118,7 +125,7 @@ async function main(): Promise<{ drift: string[]; rows: WeightRow[]; others: Oth
         floor = await bundle(floorEntry, dir, `floor-${basename(floorEntry, '.ts')}`);
         floors.set(floorEntry, floor);
       }
-      const row = { fn, bytes: fnBundle.bytes, mapBytes: fnBundle.mapBytes, floorBytes: floor.bytes, beyondBytes: fnBundle.bytes - floor.bytes, byPackage: fnBundle.byPackage, floorByPackage: floor.byPackage };
+      const row = { fn, bytes: fnBundle.bytes, mapBytes: fnBundle.mapBytes, floorBytes: floor.bytes, beyondBytes: fnBundle.bytes - floor.bytes, byPackage: fnBundle.byPackage, byServiceFile: fnBundle.byServiceFile, floorByPackage: floor.byPackage };
       log(`  weight: ${fn}: ${(row.bytes / 1024).toFixed(0)} KiB (+ ${(row.mapBytes / 1024).toFixed(0)} KiB map), floor ${(row.floorBytes / 1024).toFixed(0)} KiB, beyond ${(row.beyondBytes / 1024).toFixed(0)} KiB`);
       rows.push(row);
     }
