@@ -1,13 +1,16 @@
 // Per-tenant request rate limit: one counter item per tenant and minute in the table, shared by
 // every container. A container takes its tokens from the counter in blocks (one conditional ADD of
 // n under the ceiling, n about 5 % of the limit, at most 50) and hands them out locally, so the hot
-// counter item sees n-fold fewer writes and most requests make no rate-limit call at all. The
-// counter never passes the limit, so no minute ever admits more than the limit; the tolerance runs
-// the other way: tokens another container holds unused may make a tenant wait before its limit
-// (at most n − 1 per other container and minute). When a whole block no longer fits, tokens are
-// taken one at a time, as exactly as before.
+// counter item sees n-fold fewer writes and most requests make no rate-limit call at all. It asks
+// for the next block while a quarter of the current one is left, so a request rarely waits for the
+// counter. The counter never passes the limit, so no minute ever admits more than the limit; the
+// tolerance runs the other way: tokens another container holds unused may make a tenant wait before
+// its limit (at most n + ⌊n/4⌋ per other container and minute). When a whole block no longer fits,
+// tokens are taken one at a time, as exactly as before; limits under 80 a minute (n < 4) take no
+// block ahead, and stay exact.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { logger } from '../log.js';
 
 const WINDOW_SECONDS = 60;
 
@@ -31,6 +34,11 @@ export interface RateLimiter {
 /** Tokens a container takes from the shared counter at once: about 5 % of the limit, between 1 and 50. */
 export function blockSize(perMinute: number): number {
   return Math.max(1, Math.min(50, Math.floor(perMinute / 20)));
+}
+
+/** Tokens left when the next block is asked for: a quarter of a block (none for blocks under 4). */
+function refillAheadAt(perMinute: number): number {
+  return Math.floor(blockSize(perMinute) / 4);
 }
 
 /** This container's tokens of one tenant for one minute; `exhausted` once the counter refused even one. */
@@ -79,6 +87,12 @@ export function createRateLimiter({ client, tableName }: { client: DynamoDBDocum
     held.set(tenant, { minute, left: base + got, exhausted: got === 0, counted: counted ?? perMinute });
   }
 
+  function startRefill(tenant: string, minute: number, perMinute: number): Promise<void> {
+    const pending = refill(tenant, minute, perMinute).finally(() => refilling.delete(tenant));
+    refilling.set(tenant, pending);
+    return pending;
+  }
+
   return {
     async take(tenant, perMinute, now) {
       for (;;) {
@@ -89,17 +103,17 @@ export function createRateLimiter({ client, tableName }: { client: DynamoDBDocum
         const quota = (remaining: number): RateQuota => ({ limit: perMinute, windowSeconds: WINDOW_SECONDS, remaining: Math.max(0, remaining), resetSeconds });
         if (tokens?.minute === minute && tokens.left > 0) {
           tokens.left -= 1;
+          const ahead = refillAheadAt(perMinute);
+          if (ahead > 0 && tokens.left <= ahead && !tokens.exhausted && !refilling.has(tenant)) {
+            // Ahead of need: a failed read is retried by the request that finds no tokens left.
+            startRefill(tenant, minute, perMinute).catch((error: unknown) => logger.warn('rate-limit tokens not taken ahead', { tenant, error: (error as Error).name }));
+          }
           return { allowed: true, quota: quota(perMinute - tokens.counted + tokens.left) };
         }
         if (tokens?.minute === minute && tokens.exhausted) {
           return { allowed: false, retryAfterSeconds: resetSeconds, quota: quota(0) };
         }
-        let pending = refilling.get(tenant);
-        if (!pending) {
-          pending = refill(tenant, minute, perMinute).finally(() => refilling.delete(tenant));
-          refilling.set(tenant, pending);
-        }
-        await pending;
+        await (refilling.get(tenant) ?? startRefill(tenant, minute, perMinute));
       }
     },
   };
