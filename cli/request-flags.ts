@@ -4,8 +4,9 @@
 // exits 2 here before any HTTP call, with the same words the API would use.
 import { Option } from 'commander';
 import * as z from '../lib/zod.js';
+import { documentedSchemas } from '../lib/api/openapi-docs.js';
 import type { RequestKind } from '../lib/requests/record.js';
-import { exportTarget, parseRequest, requestSchemas, type FieldError } from '../lib/requests/schemas.js';
+import { parseRequest, type FieldError } from '../lib/requests/schemas.js';
 
 /** How a flag's text becomes a JSON value. */
 type FlagValue = 'text' | 'integer' | 'switch' | 'tags' | 'image-tags';
@@ -64,10 +65,13 @@ export const REQUEST_FLAGS: Record<RequestKind, RequestFlag[]> = {
 /** The camelCase key commander stores a flag under. */
 const attribute = (name: string) => name.replaceAll(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+// The request schemas as the OpenAPI document shows them: the runtime ones carry no descriptions.
+const DOCUMENTED = { export: documentedSchemas.exportRequest, import: documentedSchemas.importRequest, capture: documentedSchemas.captureRequest } as const;
+
 /** The field's own description from the request schema, so `--help` says what the API documents. */
 function describeField(kind: RequestKind, field: string): string {
   const [head, sub] = field.split('.') as [string, string | undefined];
-  const shape: Record<string, z.core.$ZodType> = sub === undefined ? requestSchemas[kind].shape : exportTarget.shape;
+  const shape: Record<string, z.core.$ZodType> = sub === undefined ? DOCUMENTED[kind].shape : documentedSchemas.exportTarget.shape;
   const schema = shape[sub ?? head];
   // The schemas are zod/mini: their descriptions live in the global registry, not on the schema.
   const text = (schema && z.globalRegistry.get(schema)?.description) ?? '';

@@ -1,15 +1,28 @@
 // The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas
 // so that it cannot drift from what intake validates.
 import * as z from '../zod.js';
-import { documented } from '../zod.js';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
-import { deliveryList } from '../store/deliveries.js';
-import { slashCommandForm, slashCommandReply } from '../chatops/schemas.js';
-import { requestRecord } from '../requests/record.js';
-import { captureRequest, exportRequest, exportTarget, idempotencyKey, importRequest } from '../requests/schemas.js';
-import { webhookEventPayload, webhookEventType } from '../webhooks/event.js';
-import { PROBLEM_CONTENT_TYPE, problemDetails } from './problems.js';
-import { healthStatus, listQuery, requestList } from './schemas.js';
+import { webhookEventType } from '../webhooks/event.js';
+import { documented, documentedSchemas } from './openapi-docs.js';
+import { PROBLEM_CONTENT_TYPE } from './problems.js';
+
+// The runtime schemas as documented copies: the same rules, with the descriptions and component ids (openapi-docs.ts).
+const {
+  captureRequest,
+  deliveryList,
+  exportRequest,
+  exportTarget,
+  healthStatus,
+  idempotencyKey,
+  importRequest,
+  listQuery,
+  problemDetails,
+  requestList,
+  requestRecord,
+  slashCommandForm,
+  slashCommandReply,
+  webhookEventPayload,
+} = documentedSchemas;
 
 type OpenApiDocument = ReturnType<typeof createDocument>;
 

@@ -1,7 +1,7 @@
 // RFC 9457 problem details for every error the HTTP API answers (listed in the OpenAPI document).
 // `type` URIs are stable identifiers callers may switch on; they are documented, not fetched.
+// What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only): a field added here fails typecheck until it is described there.
 import * as z from '../zod.js';
-import { documented } from '../zod.js';
 import { fieldError, type FieldError } from '../requests/schemas.js';
 import type { RateQuota } from '../store/rate-limit.js';
 
@@ -30,19 +30,14 @@ export const problemTypeUri = (type: ProblemType) => `${PROBLEM_BASE}${type}`;
 
 const PROBLEM_TYPE_URIS = Object.keys(PROBLEM_TYPES).map((type) => problemTypeUri(type as ProblemType)) as [string, ...string[]];
 
-export const problemDetails = documented(z.object({
-  type: documented(
-    z.enum(PROBLEM_TYPE_URIS),
-    `problem type URI: ${Object.entries(PROBLEM_TYPES)
-      .map(([type, { status, title }]) => `${type} (${status}, "${title}")`)
-      .join(', ')}`,
-  ),
-  title: documented(z.string(), 'short summary of the problem type; the same for every occurrence'),
-  status: documented(z.number().check(z.int(), z.gte(400), z.lte(599)), 'HTTP status code'),
-  detail: documented(z.string(), 'what went wrong in this occurrence, for humans'),
-  errors: documented(z.optional(z.array(fieldError)), 'validation failures, one per field that breaks a rule'),
-  instance: documented(z.optional(z.string()), 'this occurrence (request path or correlation id)'),
-}), { id: 'ProblemDetails', description: 'RFC 9457 problem details (application/problem+json)' });
+export const problemDetails = z.object({
+  type: z.enum(PROBLEM_TYPE_URIS),
+  title: z.string(),
+  status: z.number().check(z.int(), z.gte(400), z.lte(599)),
+  detail: z.string(),
+  errors: z.optional(z.array(fieldError)),
+  instance: z.optional(z.string()),
+});
 export type ProblemDetails = z.infer<typeof problemDetails>;
 
 /** The API Gateway HTTP API (payload 2.0) result shape. */

@@ -1,7 +1,6 @@
 // IMS failures as values with a kind, so callers decide by kind and never by matching strings.
 // Nothing here may carry a password, token, SK or signature: messages are IMS's own or ours.
 import * as z from '../zod.js';
-import { documented } from '../zod.js';
 
 export const imsErrorKind = z.enum([
   /** IMS (or our own validation, before any call) said no: a 4xx with IMS's code kept verbatim. */
@@ -22,10 +21,13 @@ export type ImsErrorKind = z.infer<typeof imsErrorKind>;
 export const imsErrorFields = z.object({
   kind: imsErrorKind,
   operation: z.string(),
-  status: documented(z.nullable(z.number().check(z.int())), 'HTTP status, null when no answer came'),
-  code: documented(z.nullable(z.string()), 'IMS\'s own code (e.g. IMG.0070), or ours for transport failures'),
+  /** HTTP status, null when no answer came. */
+  status: z.nullable(z.number().check(z.int())),
+  /** IMS's own code (e.g. IMG.0070), or ours for transport failures. */
+  code: z.nullable(z.string()),
   message: z.string(),
-  field: documented(z.nullable(z.string()), 'the body field that broke a rule (our own validation)'),
+  /** The body field that broke a rule (our own validation). */
+  field: z.nullable(z.string()),
   retryAfterMs: z.nullable(z.number().check(z.int(), z.gte(0))),
 });
 export type ImsErrorFields = z.infer<typeof imsErrorFields>;

@@ -1,14 +1,11 @@
 // A message a producer puts on the intake queue itself: the envelope (kind, tenant, request,
 // idempotency_key) whose request is the body of its kind, validated as an HTTP body is.
 import * as z from '../zod.js';
-import { documented } from '../zod.js';
 import { requestKind, type RequestKind } from './record.js';
 import { idempotencyKey, parseRequest, requestErrorMap, validationErrors, type FieldError, type RequestByKind } from './schemas.js';
 
-export const tenantId = documented(
-  z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a tenant id of 1 to 64 letters, digits, ".", "_" or "-"')),
-  'tenant the request belongs to',
-);
+/** The tenant the request belongs to. */
+export const tenantId = z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a tenant id of 1 to 64 letters, digits, ".", "_" or "-"'));
 
 /** The envelope; its `request` is validated as the body of its kind (parseRequest), like an HTTP body. */
 const queueMessage = z.strictObject({

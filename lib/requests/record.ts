@@ -1,7 +1,7 @@
 // The request record (docs/architecture.md, "The request record and its lifecycle"): the one shape stored in DynamoDB, shown by the API
 // and sent in webhooks. Internal bookkeeping lives in `internal` and never leaves the service.
+// What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only): a field added here fails typecheck until it is described there.
 import * as z from '../zod.js';
-import { documented } from '../zod.js';
 
 export const requestKind = z.enum(['export', 'import', 'capture']);
 export type RequestKind = z.infer<typeof requestKind>;
@@ -15,10 +15,10 @@ export const TERMINAL_STATUSES: readonly RequestStatus[] = ['succeeded', 'failed
 export const errorSource = z.enum(['ims', 'validation', 'timeout', 'internal', 'precheck', 'auth', 'forbidden']);
 
 export const requestError = z.object({
-  code: documented(z.string(), 'IMS\'s own code (e.g. IMG.0070) when IMS gave one, else one of ours'),
+  code: z.string(),
   message: z.string(),
   source: errorSource,
-  hint: documented(z.optional(z.nullable(z.string())), 'what to do about it, in one or two sentences'),
+  hint: z.optional(z.nullable(z.string())),
 });
 export type RequestError = z.infer<typeof requestError>;
 
@@ -29,24 +29,25 @@ export const webhookState = z.object({
   attempts: z.number().check(z.int(), z.gte(0)),
 });
 
-const isoTime = documented(z.string(), { format: 'date-time', description: 'ISO 8601 UTC timestamp' });
+/** A timestamp, ISO 8601 in UTC (the document marks it date-time). */
+const isoTime = z.string();
 
-export const requestRecord = documented(z.object({
+export const requestRecord = z.object({
   id: z.string(),
   kind: requestKind,
   status: requestStatus,
   tenant: z.string(),
   client_ref: z.nullable(z.string()),
-  params: documented(z.record(z.string(), z.unknown()), 'the request fields of its kind, as accepted'),
+  params: z.record(z.string(), z.unknown()),
   region: z.string(),
   project_id: z.string(),
   ims_job_id: z.nullable(z.string()),
-  image_id: documented(z.nullable(z.string()), 'the image made by an import or capture (or exported)'),
+  image_id: z.nullable(z.string()),
   progress: z.nullable(z.number().check(z.gte(0), z.lte(100))),
   error: z.nullable(requestError),
   /** Older records have none: read as null. */
-  last_error: documented(z._default(z.nullable(requestError), null), 'the latest transient error while the request waits to be submitted again; null once IMS took it or it ended'),
-  attempts: documented(z.number().check(z.int(), z.gte(0)), 'IMS submissions made'),
+  last_error: z._default(z.nullable(requestError), null),
+  attempts: z.number().check(z.int(), z.gte(0)),
   parent_id: z.nullable(z.string()),
   child_id: z.nullable(z.string()),
   created_at: isoTime,
@@ -55,11 +56,8 @@ export const requestRecord = documented(z.object({
   completed_at: z.nullable(isoTime),
   next_check_at: z.nullable(isoTime),
   webhook: webhookState,
-  evidence: documented(
-    z.optional(z.nullable(z.string())),
-    'what OBS could or could not show about the request: after an answer from IMS was lost, the evidence the outcome waits for (an export\'s object in OBS) or why it cannot be looked for (no OBS credentials); or that the OBS checks before submission were skipped. Absent or null otherwise',
-  ),
-}), { id: 'RequestRecord', description: 'a request and where it stands' });
+  evidence: z.optional(z.nullable(z.string())),
+});
 export type RequestRecord = z.infer<typeof requestRecord>;
 
 /** Bookkeeping kept beside a record; never shown to callers. */

@@ -3,45 +3,35 @@
 // fields apply to which import). IMS's rules across fields (one tag style, min_disk per call, RAM
 // order, when os_version is required, file_format with quick export) are checked once, by building
 // the IMS body the request will send and validating it with the IMS client's schemas (imsBodyErrors).
+// What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only): a field added here fails typecheck until it is described there.
 import * as z from '../zod.js';
-import { documented } from '../zod.js';
 import { cmkId, exportFileFormat, imageDescription, imageName, imageTags, obsUrl, osType, osVersion, quickImportType, ramMb, REGION_NAME, systemImageType, tags, uuid } from '../ims/fields.js';
 import { captureBody, dataImportBody, exportBody, quickImportBody, systemImportBody } from '../ims/schemas.js';
 import { imsCallOf, type ImsCall } from './ims-call.js';
 import { requestKind, type RequestKind } from './record.js';
 
 /** One validation error: `path` is dotted from the body's root (`tags.0`, `then_export.bucket_url`). */
-// Response-only schemas carry their component id here: zod-openapi renders manually listed components as inputs too.
-export const fieldError = documented(z.object({
-  path: documented(z.string(), 'dotted path of the field that breaks a rule ("" for the body itself)'),
-  message: documented(z.string(), 'what the rule is, in words'),
-}), { id: 'FieldError', description: 'one field that breaks a rule' });
+export const fieldError = z.object({
+  path: z.string(),
+  message: z.string(),
+});
 export type FieldError = z.infer<typeof fieldError>;
 
 const obsLocation = obsUrl;
 
 // ---- common fields (every kind except inside then_export) ----
 
-export const callbackUrl = documented(
-  z.url({ protocol: /^https$/, error: 'must be an https URL' }).check(z.maxLength(2048, 'must have at most 2048 characters')),
-  'https URL that receives the completion webhook (Standard Webhooks); defaults to the tenant\'s URL',
-);
+export const callbackUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).check(z.maxLength(2048, 'must have at most 2048 characters'));
 
-export const region = documented(z.string().check(
+export const region = z.string().check(
   z.maxLength(32, 'must have at most 32 characters'),
   // The IMS client's own rule: a region intake accepts is one the client can call.
   z.regex(REGION_NAME, 'must be a region name such as "eu-de" (lower-case letters and digits, single "-" between them)'),
-), 'cloud region whose IMS endpoint runs the job, e.g. "eu-de" or "ap-southeast-1"; defaults from configuration');
-
-export const projectId = documented(
-  z.string().check(z.regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters')),
-  'IAM project id (32 lower-case hex characters) that owns the image; defaults from configuration',
 );
 
-export const clientRef = documented(
-  z.string().check(z.maxLength(128, 'must have at most 128 characters')),
-  'any caller reference up to 128 characters, echoed back in the record and every event',
-);
+export const projectId = z.string().check(z.regex(/^[0-9a-f]{32}$/, 'must be an IAM project id of 32 lower-case hex characters'));
+
+export const clientRef = z.string().check(z.maxLength(128, 'must have at most 128 characters'));
 
 const commonShape = {
   callback_url: z.optional(callbackUrl),
@@ -51,10 +41,10 @@ const commonShape = {
 };
 
 /** Idempotency-Key header (HTTP) and `idempotency_key` (queue): 1–255 characters. */
-export const idempotencyKey = documented(z.string().check(
+export const idempotencyKey = z.string().check(
   z.minLength(1, 'must have 1 to 255 characters'),
   z.maxLength(255, 'must have 1 to 255 characters'),
-), 'repeat a request safely: the same key and body answer with the same request, never a second IMS job');
+);
 
 // ---- cross-field rules ----
 
@@ -77,28 +67,19 @@ const validAs = <S extends z.ZodMiniType>(schema: S, value: unknown): z.infer<S>
 // ---- export ----
 
 const exportTargetShape = {
-  bucket_url: documented(
-    obsLocation,
-    'target file as "bucket:object" (OBS bucket of the Standard class in the image\'s region; the object may contain "/")',
-  ),
-  file_format: documented(
-    z.optional(exportFileFormat),
-    'file format written: qcow2, vhd, zvhd or vmdk; required unless is_quick_export, forbidden with it',
-  ),
-  is_quick_export: documented(z.optional(z.boolean()), 'fast export (required for images over 128 GB); writes ZVHD2 and takes no file_format'),
+  bucket_url: obsLocation,
+  file_format: z.optional(exportFileFormat),
+  is_quick_export: z.optional(z.boolean()),
 };
 
 /** The export part of a capture (`then_export`): an export request without `image_id` and without the common fields. */
-export const exportTarget = documented(
-  z.strictObject(exportTargetShape),
-  'export of the captured image, started once it is active; recorded as a child request',
-);
+export const exportTarget = z.strictObject(exportTargetShape);
 
-export const exportRequest = documented(z.strictObject({
-  image_id: documented(uuid, 'IMS private image to export (UUID); full-ECS, ISO and some public-derived images cannot be exported'),
+export const exportRequest = z.strictObject({
+  image_id: uuid,
   ...exportTargetShape,
   ...commonShape,
-}), 'Export an IMS image to an OBS bucket (POST /v1/cloudimages/{image_id}/file).');
+});
 export type ExportRequest = z.infer<typeof exportRequest>;
 export type ExportTarget = z.infer<typeof exportTarget>;
 
@@ -144,56 +125,38 @@ function checkImport(v: Fields, ctx: Ctx) {
   }
 }
 
-export const importRequest = documented(
-  z.strictObject({
-    name: documented(imageName, 'image name: 1–128 letters, digits, "-", ".", "_" or spaces, not starting or ending with a space'),
-    image_url: documented(obsLocation, 'source file as "bucket:object" (OBS bucket of the Standard class in the target region)'),
-    min_disk: documented(
-      z.number().check(z.int('must be a whole number of GB')),
-      'minimum disk size in GB: 1–1024 for a system disk, 40–2048 for a data disk, 1–1024 with quick',
-    ),
-    disk: documented(
-      z._default(importDisk, 'system'),
-      '"system" (POST /v2/cloudimages/action) or "data" (POST /v1/cloudimages/dataimages/action); with quick, both go to quick import',
-    ),
-    quick: documented(
-      z.optional(z.boolean()),
-      'quick import (POST /v2/cloudimages/quickimport/action) of a RAW (with bitmap) or ZVHD2 file; with disk "data" it imports type DataImage',
-    ),
-    description: documented(z.optional(imageDescription), 'at most 1024 characters, no carriage return, "<" or ">"'),
-    os_version: documented(
-      z.optional(osVersion),
-      'OS version as IMS lists it (values_of_related_parameters); required with quick on a system disk and with type IsoImage; system disks only',
-    ),
-    os_type: documented(z.optional(osType), 'OS of a data disk image: Linux (default) or Windows; data disks only'),
-    is_config_init: documented(z.optional(z.boolean()), 'whether initial configuration is complete; system disk without quick only'),
-    is_config: documented(z.optional(z.boolean()), 'let IMS configure the image automatically; system disk without quick only'),
-    tags: documented(z.optional(tags), 'tags as "key.value" (key 1–36, value 0–43 letters, digits, "_" or "-"); not with image_tags'),
-    image_tags: documented(z.optional(imageTags), 'tags as {key, value} (key 1–36, value 0–43 characters); not with tags'),
-    type: documented(
-      z.optional(importType),
-      'image type: ECS (default), BMS, FusionCompute, IsoImage or Ironic for a system disk; ECS or BMS with quick; DataImage (or left out) for disk "data" with quick; not taken by a data disk without quick',
-    ),
-    max_ram: documented(z.optional(ramMb), 'maximum memory in MB (0: unrestricted); system disk without quick only'),
-    min_ram: documented(z.optional(ramMb), 'minimum memory in MB (0: unrestricted), at most max_ram; system disk without quick only'),
-    cmk_id: documented(z.optional(cmkId), 'KMS key id that encrypts the image; not with quick'),
-    ...commonShape,
-  }).check(z.superRefine((v, ctx) => checkImport(v, ctx), whenObject)),
-  'Import an image file from OBS as a system or data disk image, optionally by quick import.',
-);
+export const importRequest = z.strictObject({
+  name: imageName,
+  image_url: obsLocation,
+  min_disk: z.number().check(z.int('must be a whole number of GB')),
+  disk: z._default(importDisk, 'system'),
+  quick: z.optional(z.boolean()),
+  description: z.optional(imageDescription),
+  os_version: z.optional(osVersion),
+  os_type: z.optional(osType),
+  is_config_init: z.optional(z.boolean()),
+  is_config: z.optional(z.boolean()),
+  tags: z.optional(tags),
+  image_tags: z.optional(imageTags),
+  type: z.optional(importType),
+  max_ram: z.optional(ramMb),
+  min_ram: z.optional(ramMb),
+  cmk_id: z.optional(cmkId),
+  ...commonShape,
+}).check(z.superRefine((v, ctx) => checkImport(v, ctx), whenObject));
 export type ImportRequest = z.infer<typeof importRequest>;
 
 // ---- capture ----
 
-export const captureRequest = documented(z.strictObject({
-  name: documented(imageName, 'image name: 1–128 letters, digits, "-", ".", "_" or spaces, not starting or ending with a space'),
-  instance_id: documented(uuid, 'ECS to capture (UUID); it should be stopped'),
-  description: documented(z.optional(imageDescription), 'at most 1024 characters, no carriage return, "<" or ">"'),
-  tags: documented(z.optional(tags), 'tags as "key.value" (key 1–36, value 0–43 letters, digits, "_" or "-"); not with image_tags'),
-  image_tags: documented(z.optional(imageTags), 'tags as {key, value} (key 1–36, value 0–43 characters); not with tags'),
+export const captureRequest = z.strictObject({
+  name: imageName,
+  instance_id: uuid,
+  description: z.optional(imageDescription),
+  tags: z.optional(tags),
+  image_tags: z.optional(imageTags),
   then_export: z.optional(exportTarget),
   ...commonShape,
-}), 'Capture an ECS as an IMS private image (POST /v2/cloudimages/action), optionally exporting it afterwards.');
+});
 export type CaptureRequest = z.infer<typeof captureRequest>;
 
 export const requestSchemas = { export: exportRequest, import: importRequest, capture: captureRequest } as const;

@@ -1,6 +1,6 @@
 // The completion event sent to callback URLs: its type, when the outcome happened, and the record as `data`.
+// What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only): a field added here fails typecheck until it is described there.
 import * as z from '../zod.js';
-import { documented } from '../zod.js';
 import { requestRecord, type RequestRecord, type RequestStatus } from '../requests/record.js';
 
 export const webhookOutcome = z.enum(['succeeded', 'failed']);
@@ -18,20 +18,19 @@ export type WebhookEventType = z.infer<typeof webhookEventType>;
 
 // The record as it stood when the request ended: no next check and no webhook state, which would
 // be stale by the time a receiver reads them and would differ between retries of one event.
-export const webhookEventData = documented(
-  z.extend(z.omit(requestRecord, { webhook: true }), {
-    next_check_at: documented(z.null(), 'always null: an ended request is not checked again'),
-    updated_at: documented(z.string(), { format: 'date-time', description: 'when the request ended (its completed_at)' }),
-  }),
-  { id: 'WebhookEventData', description: 'the request record as it stood when the request ended (without its webhook state)' },
-);
+export const webhookEventData = z.extend(z.omit(requestRecord, { webhook: true }), {
+  // Always null: an ended request is not checked again.
+  next_check_at: z.null(),
+  // When the request ended (its completed_at).
+  updated_at: z.string(),
+});
 export type WebhookEventData = z.infer<typeof webhookEventData>;
 
-export const webhookEventPayload = documented(z.object({
+export const webhookEventPayload = z.object({
   type: webhookEventType,
-  timestamp: documented(z.string(), { format: 'date-time', description: 'when the request reached its outcome' }),
+  timestamp: z.string(),
   data: webhookEventData,
-}), { id: 'WebhookEvent', description: 'the body of a completion webhook (Standard Webhooks)' });
+});
 export type WebhookEvent = z.infer<typeof webhookEventPayload>;
 
 /** The outcome a status announces, or null when it announces none (still running, or cancelled). */
