@@ -4,7 +4,7 @@
 // exits 2 here before any HTTP call, with the same words the API would use.
 import { Option } from 'commander';
 import * as z from '../lib/zod.js';
-import { documentedSchemas } from '../lib/api/openapi-docs.js';
+import { documentedRequestSchemas } from '../lib/api/openapi-docs-requests.js';
 import type { RequestKind } from '../lib/requests/record.js';
 import { parseRequest, type FieldError } from '../lib/requests/schemas.js';
 
@@ -66,12 +66,12 @@ export const REQUEST_FLAGS: Record<RequestKind, RequestFlag[]> = {
 const attribute = (name: string) => name.replaceAll(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 // The request schemas as the OpenAPI document shows them: the runtime ones carry no descriptions.
-const DOCUMENTED = { export: documentedSchemas.exportRequest, import: documentedSchemas.importRequest, capture: documentedSchemas.captureRequest } as const;
+const DOCUMENTED = { export: documentedRequestSchemas.exportRequest, import: documentedRequestSchemas.importRequest, capture: documentedRequestSchemas.captureRequest } as const;
 
 /** The field's own description from the request schema, so `--help` says what the API documents. */
 function describeField(kind: RequestKind, field: string): string {
   const [head, sub] = field.split('.') as [string, string | undefined];
-  const shape: Record<string, z.core.$ZodType> = sub === undefined ? DOCUMENTED[kind].shape : documentedSchemas.exportTarget.shape;
+  const shape: Record<string, z.core.$ZodType> = sub === undefined ? DOCUMENTED[kind].shape : documentedRequestSchemas.exportTarget.shape;
   const schema = shape[sub ?? head];
   // The schemas are zod/mini: their descriptions live in the global registry, not on the schema.
   const text = (schema && z.globalRegistry.get(schema)?.description) ?? '';

@@ -1,5 +1,5 @@
 // Writes lib/api/openapi.json, the OpenAPI document the page function serves, from the zod schemas
-// (lib/api/openapi.ts) and their descriptions (lib/api/openapi-docs.ts): built here, at build time,
+// (lib/api/openapi.ts) and their descriptions (lib/api/openapi-docs*.ts): built here, at build time,
 // so zod-openapi and the descriptions stay out of every function's bundle. `npm run openapi`;
 // `npm run package` runs it first, and test/unit/openapi.test.ts fails when the committed file
 // differs from what the schemas give.

@@ -1,188 +1,18 @@
-// What the OpenAPI document says about the schemas: descriptions, examples, formats and component ids,
-// on documented copies of the runtime schemas. Build time only: lib/api/openapi.ts (and the CLI's --help)
-// import it, no Lambda does, so no bundle carries the text and no cold start registers it (one module
-// beside the document's build, so test/unit/bundle-contents.test.ts has one place to keep out).
+// What the OpenAPI document says about the record, its webhook, the other answers, the list query and the
+// chat form, with the request bodies (openapi-docs-requests.ts): the documented copies lib/api/openapi.ts
+// builds the document from. Build time only: no function bundles it, so no bundle carries the text and no
+// cold start registers it.
 //
 // Each table names every field of its schema (FieldDocs is keyed by the schema's shape): a field added to
 // or renamed in a runtime schema fails typecheck here until it is described (or marked null, shown bare).
-import * as z from '../zod.js';
 import { slashCommandForm, slashCommandReply } from '../chatops/schemas.js';
 import { requestError, requestRecord } from '../requests/record.js';
-import { captureRequest, exportRequest, exportTarget, fieldError, idempotencyKey, importRequest } from '../requests/schemas.js';
 import { deliveryAttempt, deliveryList } from '../store/deliveries.js';
 import { webhookEventData, webhookEventPayload } from '../webhooks/event.js';
+import { documentedRequestSchemas } from './openapi-docs-requests.js';
+import { documentedObject, inside, type FieldDocs } from './openapi-documented.js';
 import { PROBLEM_TYPES, problemDetails } from './problems.js';
 import { healthStatus, listQuery, requestList } from './schemas.js';
-
-/** A description, or the metadata zod-openapi reads (description, example, format, id). */
-type Meta = string | z.core.GlobalMeta;
-
-const toMeta = (meta: Meta): z.core.GlobalMeta => (typeof meta === 'string' ? { description: meta } : meta);
-
-/** Each documented copy and the runtime schema it copies, so a copy can only stand where its original stands. */
-const originals = new WeakMap<z.core.$ZodType, z.core.$ZodType>();
-
-/**
- * A copy of `schema` documented in the global registry, as classic zod's `.describe()` and `.meta()` make
- * it. A copy, because metadata belongs to one instance and one instance (`uuid`, `obsUrl`) stands in
- * several fields; not mini's `z.describe()` check, which travels with every schema derived from it.
- */
-export function documented<T extends z.ZodMiniType>(schema: T, meta: Meta): T {
-  const copy = schema.clone();
-  z.globalRegistry.add(copy, toMeta(meta));
-  originals.set(copy, schema);
-  return copy;
-}
-
-const INSIDE = Symbol('inside');
-interface Inside {
-  [INSIDE]: Meta | z.ZodMiniType;
-  outer: Meta | undefined;
-}
-
-/**
- * Documents what the field's optional, nullable, default and array wrappers hold (the field itself when it has
- * none): a description there (a header parameter, or one branch of a nullable's anyOf, shows it there), or a
- * documented copy of that schema (a component that must be the one instance named in the document). `outer`
- * describes the field as written too.
- */
-const inside = (what: Meta | z.ZodMiniType, outer?: Meta): Inside => ({ [INSIDE]: what, outer });
-
-/** How a field is shown: its description (on the field as written), `inside(...)`, or null for none. */
-type FieldDoc = Meta | Inside | null;
-
-/** One entry for every field of the shape, so a field added or renamed in the runtime schema fails typecheck. */
-type FieldDocs<Shape extends z.core.$ZodShape> = { [K in keyof Shape]-?: FieldDoc };
-
-type AnyObject = z.ZodMiniObject<z.core.$ZodShape, z.core.$ZodObjectConfig>;
-
-const WRAPPED = { optional: 'innerType', nullable: 'innerType', default: 'innerType', array: 'element' } as const;
-
-/** `schema` with the schema its wrappers hold replaced by `replace(held)`. */
-function rewrapped(schema: z.core.$ZodType, replace: (held: z.core.$ZodType) => z.core.$ZodType): z.core.$ZodType {
-  const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
-  const key = WRAPPED[def.type as keyof typeof WRAPPED] as string | undefined;
-  if (key === undefined) return replace(schema);
-  return (schema as z.ZodMiniType).clone(z.core.util.mergeDefs(def, { [key]: rewrapped(def[key] as z.core.$ZodType, replace) }) as typeof def);
-}
-
-const isSchema = (what: Meta | z.ZodMiniType): what is z.ZodMiniType => typeof what === 'object' && '_zod' in what;
-
-function documentedField(field: z.core.$ZodType, doc: FieldDoc, where: string): z.core.$ZodType {
-  if (doc === null) return field;
-  if (typeof doc === 'string' || !(INSIDE in doc)) return documented(field as z.ZodMiniType, doc);
-  const what = doc[INSIDE];
-  const held = rewrapped(field, (schema) => {
-    if (!isSchema(what)) return documented(schema as z.ZodMiniType, what);
-    if (originals.get(what) !== schema) throw new Error(`${where}: the documented schema given is not a copy of the one the field holds`);
-    return what;
-  });
-  return doc.outer === undefined ? held : documented(held as z.ZodMiniType, doc.outer);
-}
-
-/** A copy of the object `schema` with each field documented as `fields` says, and the object itself by `meta`. */
-function documentedObject<S extends AnyObject>(name: string, schema: S, fields: FieldDocs<S['shape']>, meta?: Meta): S {
-  const runtimeShape: z.core.$ZodShape = schema._zod.def.shape;
-  // The types say the same; this catches a table spread from another (a field dropped from the schema).
-  const stale = Object.keys(fields).filter((key) => !(key in runtimeShape));
-  if (stale.length > 0) throw new Error(`${name}: descriptions of fields it does not have: ${stale.join(', ')}`);
-  const docs: Record<string, FieldDoc | undefined> = fields;
-  const shape = Object.fromEntries(
-    Object.entries(runtimeShape).map(([key, field]) => {
-      const doc = docs[key];
-      if (doc === undefined) throw new Error(`${name}.${key} is in no description table`);
-      return [key, documentedField(field, doc, `${name}.${key}`)];
-    }),
-  );
-  const copy = schema.clone(z.core.util.mergeDefs(schema._zod.def, { shape }) as S['_zod']['def']);
-  originals.set(copy, schema);
-  if (meta !== undefined) z.globalRegistry.add(copy, toMeta(meta));
-  return copy;
-}
-
-// ---- request bodies (lib/requests/schemas.ts) ----
-
-// Response-only schemas carry their component id as metadata: zod-openapi renders manually listed components as inputs too.
-const fieldErrorDocs = documentedObject(
-  'FieldError',
-  fieldError,
-  {
-    path: 'dotted path of the field that breaks a rule ("" for the body itself)',
-    message: 'what the rule is, in words',
-  },
-  { id: 'FieldError', description: 'one field that breaks a rule' },
-);
-
-// On the schema each field holds, where the runtime schemas kept them: the document shows them there.
-const commonFields = {
-  callback_url: inside('https URL that receives the completion webhook (Standard Webhooks); defaults to the tenant\'s URL'),
-  region: inside('cloud region whose IMS endpoint runs the job, e.g. "eu-de" or "ap-southeast-1"; defaults from configuration'),
-  project_id: inside('IAM project id (32 lower-case hex characters) that owns the image; defaults from configuration'),
-  client_ref: inside('any caller reference up to 128 characters, echoed back in the record and every event'),
-};
-
-const exportTargetFields: FieldDocs<typeof exportTarget.shape> = {
-  bucket_url: 'target file as "bucket:object" (OBS bucket of the Standard class in the image\'s region; the object may contain "/")',
-  file_format: 'file format written: qcow2, vhd, zvhd or vmdk; required unless is_quick_export, forbidden with it',
-  is_quick_export: 'fast export (required for images over 128 GB); writes ZVHD2 and takes no file_format',
-};
-
-const exportTargetDocs = documentedObject('ExportTarget', exportTarget, exportTargetFields, 'export of the captured image, started once it is active; recorded as a child request');
-
-const imageFields = {
-  name: 'image name: 1–128 letters, digits, "-", ".", "_" or spaces, not starting or ending with a space',
-  description: 'at most 1024 characters, no carriage return, "<" or ">"',
-  tags: 'tags as "key.value" (key 1–36, value 0–43 letters, digits, "_" or "-"); not with image_tags',
-  image_tags: 'tags as {key, value} (key 1–36, value 0–43 characters); not with tags',
-};
-
-const exportRequestDocs = documentedObject(
-  'ExportRequest',
-  exportRequest,
-  {
-    image_id: 'IMS private image to export (UUID); full-ECS, ISO and some public-derived images cannot be exported',
-    ...exportTargetFields,
-    ...commonFields,
-  },
-  'Export an IMS image to an OBS bucket (POST /v1/cloudimages/{image_id}/file).',
-);
-
-const importRequestDocs = documentedObject(
-  'ImportRequest',
-  importRequest,
-  {
-    name: imageFields.name,
-    image_url: 'source file as "bucket:object" (OBS bucket of the Standard class in the target region)',
-    min_disk: 'minimum disk size in GB: 1–1024 for a system disk, 40–2048 for a data disk, 1–1024 with quick',
-    disk: '"system" (POST /v2/cloudimages/action) or "data" (POST /v1/cloudimages/dataimages/action); with quick, both go to quick import',
-    quick: 'quick import (POST /v2/cloudimages/quickimport/action) of a RAW (with bitmap) or ZVHD2 file; with disk "data" it imports type DataImage',
-    description: imageFields.description,
-    os_version: 'OS version as IMS lists it (values_of_related_parameters); required with quick on a system disk and with type IsoImage; system disks only',
-    os_type: 'OS of a data disk image: Linux (default) or Windows; data disks only',
-    is_config_init: 'whether initial configuration is complete; system disk without quick only',
-    is_config: 'let IMS configure the image automatically; system disk without quick only',
-    tags: imageFields.tags,
-    image_tags: imageFields.image_tags,
-    type: 'image type: ECS (default), BMS, FusionCompute, IsoImage or Ironic for a system disk; ECS or BMS with quick; DataImage (or left out) for disk "data" with quick; not taken by a data disk without quick',
-    max_ram: 'maximum memory in MB (0: unrestricted); system disk without quick only',
-    min_ram: 'minimum memory in MB (0: unrestricted), at most max_ram; system disk without quick only',
-    cmk_id: 'KMS key id that encrypts the image; not with quick',
-    ...commonFields,
-  },
-  'Import an image file from OBS as a system or data disk image, optionally by quick import.',
-);
-
-const captureRequestDocs = documentedObject(
-  'CaptureRequest',
-  captureRequest,
-  {
-    ...imageFields,
-    instance_id: 'ECS to capture (UUID); it should be stopped',
-    then_export: inside(exportTargetDocs),
-    ...commonFields,
-  },
-  'Capture an ECS as an IMS private image (POST /v2/cloudimages/action), optionally exporting it afterwards.',
-);
 
 // ---- the record and its webhook (lib/requests/record.ts, lib/webhooks/event.ts) ----
 
@@ -279,7 +109,7 @@ const problemDetailsDocs = documentedObject(
     title: 'short summary of the problem type; the same for every occurrence',
     status: 'HTTP status code',
     detail: 'what went wrong in this occurrence, for humans',
-    errors: inside(fieldErrorDocs, 'validation failures, one per field that breaks a rule'),
+    errors: inside(documentedRequestSchemas.fieldError, 'validation failures, one per field that breaks a rule'),
     instance: 'this occurrence (request path or correlation id)',
   },
   { id: 'ProblemDetails', description: 'RFC 9457 problem details (application/problem+json)' },
@@ -334,11 +164,7 @@ const slashCommandReplyDocs = documentedObject(
 
 /** The runtime schemas the document shows, as documented copies: the same rules, with what the document says of them. */
 export const documentedSchemas = {
-  exportRequest: exportRequestDocs,
-  importRequest: importRequestDocs,
-  captureRequest: captureRequestDocs,
-  exportTarget: exportTargetDocs,
-  idempotencyKey: documented(idempotencyKey, 'repeat a request safely: the same key and body answer with the same request, never a second IMS job'),
+  ...documentedRequestSchemas,
   requestRecord: requestRecordDocs,
   webhookEventPayload: webhookEventPayloadDocs,
   listQuery: listQueryDocs,

@@ -3,7 +3,8 @@
 import * as z from '../zod.js';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { webhookEventType } from '../webhooks/event.js';
-import { documented, documentedSchemas } from './openapi-docs.js';
+import { documentedSchemas } from './openapi-docs.js';
+import { documented } from './openapi-documented.js';
 import { PROBLEM_CONTENT_TYPE } from './problems.js';
 
 // The runtime schemas as documented copies: the same rules, with the descriptions and component ids (openapi-docs.ts).

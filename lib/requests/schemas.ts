@@ -3,7 +3,7 @@
 // fields apply to which import). IMS's rules across fields (one tag style, min_disk per call, RAM
 // order, when os_version is required, file_format with quick export) are checked once, by building
 // the IMS body the request will send and validating it with the IMS client's schemas (imsBodyErrors).
-// What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only): a field added here fails typecheck until it is described there.
+// What the OpenAPI document says of these fields is in lib/api/openapi-docs-requests.ts (build time only): a field added here fails typecheck until it is described there.
 import * as z from '../zod.js';
 import { cmkId, exportFileFormat, imageDescription, imageName, imageTags, obsUrl, osType, osVersion, quickImportType, ramMb, REGION_NAME, systemImageType, tags, uuid } from '../ims/fields.js';
 import { captureBody, dataImportBody, exportBody, quickImportBody, systemImportBody } from '../ims/schemas.js';

@@ -57,7 +57,7 @@ describe('the deployed bundles', () => {
   }, 60_000);
 
   it('carry the schemas\' rules but not the OpenAPI document\'s descriptions, which only the document build reads', async () => {
-    // From the request body, the record and the chat form: text only lib/api/openapi-docs.ts may hold.
+    // From the request body, the record and the chat form: text only lib/api/openapi-docs*.ts may hold.
     const descriptions = [
       'IAM project id (32 lower-case hex characters) that owns the image',
       'what OBS could or could not show about the request',

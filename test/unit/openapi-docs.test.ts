@@ -1,4 +1,4 @@
-// The OpenAPI document's words live on documented copies of the runtime schemas (lib/api/openapi-docs.ts):
+// The OpenAPI document's words live on documented copies of the runtime schemas (lib/api/openapi-docs*.ts):
 // the copies must keep the runtime rules, and the runtime schemas, which every Lambda runs, must stay bare.
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lib/api/openapi.js';
@@ -7,7 +7,7 @@ import { problemDetails } from '../../lib/api/problems.js';
 import { healthStatus, listQuery, requestList } from '../../lib/api/schemas.js';
 import { slashCommandForm, slashCommandReply } from '../../lib/chatops/schemas.js';
 import { requestRecord } from '../../lib/requests/record.js';
-import { captureRequest, exportRequest, exportTarget, idempotencyKey, importRequest } from '../../lib/requests/schemas.js';
+import { captureRequest, exportRequest, exportTarget, fieldError, idempotencyKey, importRequest } from '../../lib/requests/schemas.js';
 import { deliveryList } from '../../lib/store/deliveries.js';
 import { webhookEventPayload } from '../../lib/webhooks/event.js';
 import * as z from '../../lib/zod.js';
@@ -18,6 +18,7 @@ const RUNTIME = {
   importRequest,
   captureRequest,
   exportTarget,
+  fieldError,
   idempotencyKey,
   requestRecord,
   webhookEventPayload,
