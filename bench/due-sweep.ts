@@ -3,6 +3,7 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '../lib/aws.js';
 import { newRequestId } from '../lib/requests/ids.js';
+import { createDueIndex } from '../lib/store/due-index.js';
 import { createRequestStore, type RequestStore } from '../lib/store/requests.js';
 import { startLocalServices } from '../local/services.js';
 import { storedRequestFixture } from '../test/helpers/records.js';
@@ -79,7 +80,7 @@ export async function benchDueSweep(sizes: readonly number[], log: (line: string
   try {
     const client = dynamoDocumentClient({ endpoint: services.dynamoEndpoint, region: services.region });
     const counter = countItemsRead(client);
-    const store = createRequestStore({ client, tableName: services.tableName });
+    const store = { ...createRequestStore({ client, tableName: services.tableName }), ...createDueIndex({ client, tableName: services.tableName }) };
     await fill(store, 0, DUE_RECORDS, dueRecord);
 
     const sweep = async () => {

@@ -7,13 +7,14 @@ import { REQUEST_ID } from '../requests/ids.js';
 import type { StoredRequest } from '../requests/record.js';
 import type { DeliveryLog } from '../store/deliveries.js';
 import type { RateLimiter } from '../store/rate-limit.js';
+import type { RequestListing } from '../store/request-list.js';
 import type { RequestStore } from '../store/requests.js';
 import type { Tenant, TenantDirectory } from '../tenants.js';
 import type { AddressPolicy } from '../webhooks/addresses.js';
 
 export interface ApiDeps {
   tenants: TenantDirectory;
-  store: RequestStore;
+  store: RequestStore & RequestListing;
   queue: IntakeQueue;
   rateLimiter: RateLimiter;
   placement: Placement;

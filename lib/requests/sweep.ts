@@ -11,9 +11,11 @@ import type { ObsEvidence } from './evidence.js';
 import { observeJob } from './observe.js';
 import type { StoredRequest } from './record.js';
 import { transition } from './transition.js';
-import type { DueRequests } from '../store/requests.js';
+import type { DueIndex, DueRequests } from '../store/due-index.js';
+import type { RequestStore } from '../store/requests.js';
 
 export interface SweepDeps extends EffectDeps {
+  store: RequestStore & DueIndex;
   ims: ImsClient;
   /** OBS, where an export awaiting evidence is looked for; null or absent: no OBS credentials. */
   obs?: ObsEvidence | null;

@@ -8,13 +8,14 @@ import { createIntakeQueue } from '../queue/intake.js';
 import { cancelRequest } from '../requests/cancel.js';
 import { createRateLimiter } from '../store/rate-limit.js';
 import { createDeliveryLog } from '../store/deliveries.js';
+import { createRequestListing } from '../store/request-list.js';
 import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
 import { builtFromSettings } from './once.js';
 
 export function buildApiDeps(cfg: ApiConfig): ApiDeps {
   const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
-  const store = createRequestStore({ client: db, tableName: cfg.tableName });
+  const store = { ...createRequestStore({ client: db, tableName: cfg.tableName }), ...createRequestListing({ client: db, tableName: cfg.tableName }) };
   return {
     tenants: tenantDirectory(cfg.tenants),
     store,

@@ -12,6 +12,7 @@ import type { PollerDeps } from '../requests/sweep.js';
 import type { WorkerDeps } from '../requests/worker.js';
 import { createDeliveryLog } from '../store/deliveries.js';
 import { createImsSlots } from '../store/ims-slots.js';
+import { createDueIndex } from '../store/due-index.js';
 import { createRequestStore } from '../store/requests.js';
 import { tenantDirectory } from '../tenants.js';
 import { createGuardedAgent } from '../webhooks/guard.js';
@@ -49,9 +50,20 @@ export function buildWorkerDeps(cfg: Config): WorkerDeps {
 }
 
 export function buildPollerDeps(cfg: Config): PollerDeps {
-  // No record starts in the last 3 s; one the timeout cuts off stays held for its 60 s lease and a later sweep handles it.
-  return { ...buildEffectDeps(cfg), batchSize: 100, concurrency: 8, sleep: (ms) => sleep(ms).then(() => undefined), pauseMs: 5_000, reserveMs: 3_000 };
+  const effects = buildEffectDeps(cfg);
+  const db = dynamoDocumentClient({ endpoint: cfg.dynamoEndpoint, region: cfg.awsRegion });
+  return {
+    ...effects,
+    store: { ...effects.store, ...createDueIndex({ client: db, tableName: cfg.tableName }) },
+    batchSize: 100,
+    concurrency: 8,
+    sleep: (ms) => sleep(ms).then(() => undefined),
+    // No record starts in the last 3 s; one the timeout cuts off stays held for its 60 s lease and a later sweep handles it.
+    pauseMs: 5_000,
+    reserveMs: 3_000,
+  };
 }
 
-export const workerDeps = builtFromSettings(loadConfig, buildWorkerDeps);
-export const pollerDeps = builtFromSettings(loadConfig, buildPollerDeps);
+// Pure: the worker's bundle drops what only the poller builds (its due index), and the other way round.
+export const workerDeps = /* @__PURE__ */ builtFromSettings(loadConfig, buildWorkerDeps);
+export const pollerDeps = /* @__PURE__ */ builtFromSettings(loadConfig, buildPollerDeps);

@@ -2,6 +2,8 @@
 import { createServer } from 'node:net';
 import { dynamoDocumentClient, sqsClient } from '../../lib/aws.js';
 import { createIntakeQueue } from '../../lib/queue/intake.js';
+import { createDueIndex } from '../../lib/store/due-index.js';
+import { createRequestListing } from '../../lib/store/request-list.js';
 import { createRequestStore } from '../../lib/store/requests.js';
 import { startLocalServices, type LocalServicesOptions } from '../../local/services.js';
 
@@ -14,7 +16,12 @@ export async function startTestServices(options: LocalServicesOptions = {}) {
     services,
     dynamo,
     sqs,
-    store: createRequestStore({ client: dynamo, tableName: services.tableName }),
+    // The store as every function together reads it: records, a tenant's listing, the due index.
+    store: {
+      ...createRequestStore({ client: dynamo, tableName: services.tableName }),
+      ...createRequestListing({ client: dynamo, tableName: services.tableName }),
+      ...createDueIndex({ client: dynamo, tableName: services.tableName }),
+    },
     queue: createIntakeQueue({ client: sqs, queueUrl: services.queueUrl }),
   };
 }

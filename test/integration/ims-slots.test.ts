@@ -10,6 +10,7 @@ import { createImsSlots, type ImsSlots } from '../../lib/store/ims-slots.js';
 import { startPipeline, uploadSources, type Pipeline } from '../helpers/pipeline.js';
 import { registerSecret } from '../helpers/secrets.js';
 import { startTestServices } from '../helpers/services.js';
+import { createRequestListing } from '../../lib/store/request-list.js';
 
 const PROJECT = { region: 'eu-de', project_id: '0123456789abcdef0123456789abcdef' };
 const request = (id: string, project = PROJECT) => ({ id, ...project });
@@ -104,7 +105,10 @@ describe('a burst of 200 requests for one project with a cap of 12 IMS jobs in f
     const records: RequestRecord[] = [];
     let cursor: string | undefined;
     do {
-      const page = await p.worker.store.list('acme', { limit: 100, ...(cursor ? { cursor } : {}) });
+      const page = await createRequestListing({ client: dynamoDocumentClient({ endpoint: p.services.dynamoEndpoint, region: p.services.region }), tableName: p.services.tableName }).list('acme', {
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
       if (page instanceof Error) throw page;
       records.push(...page.items);
       cursor = page.next_cursor ?? undefined;

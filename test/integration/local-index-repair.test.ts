@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../lib/aws.js';
+import { createDueIndex } from '../../lib/store/due-index.js';
+import { createRequestListing } from '../../lib/store/request-list.js';
 import { createRequestStore } from '../../lib/store/requests.js';
 import { startLocalServices } from '../../local/services.js';
 
@@ -47,7 +49,8 @@ describe('the local table kept on disk, after a SIGKILL mid-write', () => {
       try {
         const mended = services.indexRepair;
         if (mended && mended.rewritten + mended.orphans > 0) tornRounds++;
-        const store = createRequestStore({ client: dynamoDocumentClient({ endpoint: services.dynamoEndpoint, region: services.region }), tableName: services.tableName });
+        const table = { client: dynamoDocumentClient({ endpoint: services.dynamoEndpoint, region: services.region }), tableName: services.tableName };
+        const store = { ...createRequestStore(table), ...createRequestListing(table), ...createDueIndex(table) };
         const due = await store.due(new Date(Date.now() + 3_600_000), 100);
         const listed = await store.list('acme', { limit: 100 });
         if (listed instanceof Error) throw listed;
