@@ -6,7 +6,6 @@
 //
 //   item        pk                                sk      attributes
 //   IMS slots   SLOTS#{region}#{project id}       SLOTS   holders (map id → lease end, ms), version
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 const SLOTS_SK = 'SLOTS';
@@ -42,8 +41,7 @@ export interface ImsSlotOptions {
   random?: () => number;
 }
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+const isConditionFailure = (error: unknown) => (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 
 export function createImsSlots({ client, tableName, maxInFlight, leaseMs, waitSeconds, random = Math.random }: ImsSlotOptions): ImsSlots {
   const key = (r: SlotRequest) => ({ pk: `SLOTS#${r.region}#${r.project_id}`, sk: SLOTS_SK });

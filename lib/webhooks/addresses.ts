@@ -2,6 +2,7 @@
 // link-local, metadata and other special-purpose ranges. Pure: intake checks IP-literal callback
 // URLs with it, and the guarded agent checks every address it connects to.
 import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net';
+import { once } from '../runtime/once.js';
 
 export interface AddressPolicy {
   /** Local development only: lets 127.0.0.0/8 and ::1 through; private ranges stay refused. */
@@ -14,43 +15,44 @@ function blockList(subnets: readonly (readonly [string, number])[], type: 'ipv4'
   return list;
 }
 
-const LOOPBACK_V4 = blockList([['127.0.0.0', 8]], 'ipv4');
-
-// Everything that is not a public unicast IPv4 address (RFC 6890 special-purpose registry), loopback aside.
-const FORBIDDEN_V4 = blockList(
-  [
-    ['0.0.0.0', 8], // "this network"; 0.0.0.0 reaches the local host on Linux
-    ['10.0.0.0', 8],
-    ['100.64.0.0', 10], // CGNAT
-    ['169.254.0.0', 16], // link-local, incl. the metadata service 169.254.169.254
-    ['172.16.0.0', 12],
-    ['192.0.0.0', 24],
-    ['192.0.2.0', 24],
-    ['192.88.99.0', 24],
-    ['192.168.0.0', 16],
-    ['198.18.0.0', 15],
-    ['198.51.100.0', 24],
-    ['203.0.113.0', 24],
-    ['224.0.0.0', 4], // multicast
-    ['240.0.0.0', 4], // reserved, incl. broadcast 255.255.255.255
-  ],
-  'ipv4',
-);
-
-// IPv6 ranges refused outright; the ranges embedding an IPv4 address are judged by that address below.
-const FORBIDDEN_V6 = blockList(
-  [
-    ['64:ff9b:1::', 48], // local-use NAT64
-    ['100::', 64], // discard-only
-    ['2001::', 32], // Teredo (obfuscated embedded IPv4)
-    ['2001:db8::', 32], // documentation
-    ['fc00::', 7], // unique local, incl. fd00::/8
-    ['fe80::', 10], // link-local
-    ['fec0::', 10], // deprecated site-local
-    ['ff00::', 8], // multicast
-  ],
-  'ipv6',
-);
+// Built on first use: intake needs them only for a callback URL that is an IP literal.
+const ranges = once(() => ({
+  loopbackV4: blockList([['127.0.0.0', 8]], 'ipv4'),
+  // Everything that is not a public unicast IPv4 address (RFC 6890 special-purpose registry), loopback aside.
+  forbiddenV4: blockList(
+    [
+      ['0.0.0.0', 8], // "this network"; 0.0.0.0 reaches the local host on Linux
+      ['10.0.0.0', 8],
+      ['100.64.0.0', 10], // CGNAT
+      ['169.254.0.0', 16], // link-local, incl. the metadata service 169.254.169.254
+      ['172.16.0.0', 12],
+      ['192.0.0.0', 24],
+      ['192.0.2.0', 24],
+      ['192.88.99.0', 24],
+      ['192.168.0.0', 16],
+      ['198.18.0.0', 15],
+      ['198.51.100.0', 24],
+      ['203.0.113.0', 24],
+      ['224.0.0.0', 4], // multicast
+      ['240.0.0.0', 4], // reserved, incl. broadcast 255.255.255.255
+    ],
+    'ipv4',
+  ),
+  // IPv6 ranges refused outright; the ranges embedding an IPv4 address are judged by that address below.
+  forbiddenV6: blockList(
+    [
+      ['64:ff9b:1::', 48], // local-use NAT64
+      ['100::', 64], // discard-only
+      ['2001::', 32], // Teredo (obfuscated embedded IPv4)
+      ['2001:db8::', 32], // documentation
+      ['fc00::', 7], // unique local, incl. fd00::/8
+      ['fe80::', 10], // link-local
+      ['fec0::', 10], // deprecated site-local
+      ['ff00::', 8], // multicast
+    ],
+    'ipv6',
+  ),
+}));
 
 /** The eight 16-bit groups of a valid IPv6 address (zone id dropped, dotted IPv4 tail expanded). */
 function ipv6Groups(ip: string): number[] {
@@ -73,8 +75,8 @@ function v4FromGroups(high: number, low: number): string {
 }
 
 function isForbiddenV4(ip: string, policy: AddressPolicy): boolean {
-  if (LOOPBACK_V4.check(ip, 'ipv4')) return !policy.allowLoopback;
-  return FORBIDDEN_V4.check(ip, 'ipv4');
+  if (ranges().loopbackV4.check(ip, 'ipv4')) return !policy.allowLoopback;
+  return ranges().forbiddenV4.check(ip, 'ipv4');
 }
 
 function isForbiddenV6(ip: string, policy: AddressPolicy): boolean {
@@ -93,7 +95,7 @@ function isForbiddenV6(ip: string, policy: AddressPolicy): boolean {
     return isForbiddenV4(v4FromGroups(g6, g7), { allowLoopback: false });
   }
   if (g0 === 0x2002) return isForbiddenV4(v4FromGroups(g1, g2), { allowLoopback: false }); // 6to4
-  return FORBIDDEN_V6.check(ip.split('%')[0] ?? ip, 'ipv6');
+  return ranges().forbiddenV6.check(ip.split('%')[0] ?? ip, 'ipv6');
 }
 
 /** True when `ip` must not be connected to; anything that is not an IP address is refused too. */
