@@ -1,6 +1,6 @@
 // Per-tenant request rate limit: one counter item per tenant and minute in the table, shared by
 // every container. A container takes its tokens from the counter in blocks (one conditional ADD of
-// n under the ceiling, n about 5 % of the limit, at most 50) and hands them out locally, so the hot
+// n under the ceiling, n about 5 % of the limit, at most 1,000) and hands them out locally, so the hot
 // counter item sees n-fold fewer writes and most requests make no rate-limit call at all. It asks
 // for the next block while a quarter of the current one is left, so a request rarely waits for the
 // counter. The counter never passes the limit, so no minute ever admits more than the limit; the
@@ -30,9 +30,12 @@ export interface RateLimiter {
   take(tenant: string, perMinute: number, now: Date): Promise<RateDecision>;
 }
 
-/** Tokens a container takes from the shared counter at once: about 5 % of the limit, between 1 and 50. */
+/**
+ * Tokens a container takes from the shared counter at once: about 5 % of the limit, between 1 and
+ * 1,000, so the tokens other containers may hold stay a small share of the limit at any size.
+ */
 export function blockSize(perMinute: number): number {
-  return Math.max(1, Math.min(50, Math.floor(perMinute / 20)));
+  return Math.max(1, Math.min(1_000, Math.floor(perMinute / 20)));
 }
 
 /** Tokens left when the next block is asked for: a quarter of a block (none for blocks under 4). */
