@@ -32,21 +32,25 @@ const HOUR_MS = 60 * MINUTE_MS;
 /** Webhook retry delays: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then the webhook is `failed`. */
 const WEBHOOK_RETRY_DELAYS_MS = [5 * SECOND_MS, 5 * MINUTE_MS, 30 * MINUTE_MS, 2 * HOUR_MS, 5 * HOUR_MS, 10 * HOUR_MS, 10 * HOUR_MS];
 
+/** A whole, positive number of milliseconds: the one rule every timing below defaults around. */
+const positiveMs = z.number().check(z.int(), z.positive());
+const msOr = (fallback: number) => z._default(positiveMs, fallback);
+
 /** Timings, parsed once with the configuration. */
 export const lifecycleTimings = z.object({
   /** How long a worker holds a record it claimed for submission before another may re-claim it. */
-  submitLeaseMs: z._default(z.number().check(z.int(), z.positive()), 300_000),
+  submitLeaseMs: msOr(300_000),
   /** How long an immediate webhook delivery or child creation holds the record before a sweep retries it. */
-  sweepLeaseMs: z._default(z.number().check(z.int(), z.positive()), 60_000),
+  sweepLeaseMs: msOr(60_000),
   /** How long a re-queued request may wait past its delay before the poller enqueues it again. */
-  queuedSafetyMs: z._default(z.number().check(z.int(), z.positive()), MINUTE_MS),
+  queuedSafetyMs: msOr(MINUTE_MS),
   /** The longest a record still waiting in `queued` is left between two re-enqueues by the sweep. */
-  maxRequeueIntervalMs: z._default(z.number().check(z.int(), z.positive()), 15 * MINUTE_MS),
+  maxRequeueIntervalMs: msOr(15 * MINUTE_MS),
   /** The first status query of a job, after the submission. */
-  firstCheckDelayMs: z._default(z.number().check(z.int(), z.positive()), 10_000),
+  firstCheckDelayMs: msOr(10_000),
   checkBackoff: z.prefault(checkBackoff, {}),
   /** A job still running this long after its submission is failed with source `timeout`. */
-  jobDeadlineMs: z._default(z.number().check(z.int(), z.positive()), 24 * HOUR_MS),
+  jobDeadlineMs: msOr(24 * HOUR_MS),
   /** Delays before re-submitting after IMS was unavailable or silent, by attempt; the last repeats. SQS delays stop at 900 s. */
   imsRetryDelaysSeconds: z._default(z.array(z.number().check(z.int(), z.gte(0), z.lte(900))).check(z.minLength(1)), [10, 30, 60, 120, 300, 600, 900]),
   /** Submission POSTs after which an unavailable IMS or an unknown outcome fails the request. */
