@@ -157,14 +157,17 @@ Where the goal is missed (${over.map((r) => `${r.fn}: ${KiB(r.byPackage['(servic
 is packaging: what is beyond the SDK clients and undici is zod/mini's core (the validation every input and setting
 goes through) and the service's own code. Its largest file is the error-hint table (${HINTS}, ${withoutHints.map((w) => `${KiB(w.hints)}`).join(' / ')}): a hint
 for each of the about 180 error codes IMS documents and for our own, which the record, the webhook and the chat
-message of every failed request carry. That text is part of what the service promises, and the worker and the poller
-are what end requests and send their webhooks and chat messages, so both carry it. Without it they would weigh
-${withoutHints.map((w) => `${w.fn} ${KiB(w.bytes)}`).join(', ')}${allFitWithout ? ': the hint table alone is what puts them over 150 KiB' : ''}. The cold start these bundles cost is in section 2.
-Already out of these bundles: classic zod (zod/mini instead: about 60 KiB), the Powertools logger and metrics (a JSON
+message of every failed request carry. That text is part of what the service promises (a hint for every code IMS
+documents), and the worker and the poller are what end requests and send their webhooks and chat messages, so both
+must carry it; the hints are already one or two plain sentences each, with the texts several codes share written once.
+Without the table they would weigh ${withoutHints.map((w) => `${w.fn} ${KiB(w.bytes)}`).join(', ')}${allFitWithout ? ': the hint table alone is what puts them over 150 KiB, and it cannot leave them while the service keeps that promise' : ''}.
+The cold start these bundles cost, which the weight stands for, is in section 2. Already out of these bundles: classic zod (zod/mini instead: about 60 KiB), the Powertools logger and metrics (a JSON
 logger and EMF lines of our own: about 30 KiB), the OpenAPI document (served by the page function: about 30 KiB), the
 chat command modules (the chatops function: about 20 KiB), the SSM client (one signed GetParameter: about 205 KiB),
-undici in intake (the OBS settings apart from the OBS client: 525 KiB) and the standardwebhooks library
-(node:crypto signs: about 11 KiB).`;
+undici in intake (the OBS settings apart from the OBS client: 525 KiB), the standardwebhooks library (node:crypto
+signs: about 11 KiB), the OpenAPI document's descriptions (built from lib/api/openapi-docs.ts at build time: about
+6 KiB), the IMS and OBS settings in intake (lib/jobs-config.ts) and the reads each function does not make (a tenant's
+listing, the due index).`;
       }
     }
     sections.push(`### 1. Bundle weight per function
