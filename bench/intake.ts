@@ -55,6 +55,8 @@ async function main(): Promise<{ requests: number; concurrency: number; sides: I
     const handlers = { intake: await load(handlerEntry('intake'), 'intake'), floor: await load(FLOOR_OF.intake, 'floor-intake') };
 
     const run = async (side: keyof typeof handlers, count: number, tag: string) => {
+      // Each side starts on a collected heap and pays for its own garbage only (bench/run.ts gives --expose-gc).
+      (globalThis as { gc?: () => void }).gc?.();
       const latencies: number[] = [];
       const start = performance.now();
       await pool(count, concurrency, async (i) => {

@@ -50,7 +50,8 @@ async function runBench<T>(name: BenchName): Promise<Ran<T>> {
   log(`bench ${name} (${FILE[name]}), load ${loadBefore.toFixed(2)}`);
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', FILE[name])], {
+      // --expose-gc: a bench that compares two sides in one process starts each side on a collected heap.
+      const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', FILE[name])], {
         cwd: ROOT,
         env: {
           ...process.env,
@@ -258,7 +259,9 @@ The deployed intake bundle and the floor bundle (bench/floors/intake.ts: the sam
 same shape and the same SQS send, no validation, auth, rate limit or middleware) in one process, invoked as Lambda
 invokes them with API Gateway HTTP API (payload 2.0) \`POST /v1/exports\` events, against dynalite + fauxqs in the same
 process over loopback sockets: ${intake?.requests ?? SIZES.intakeRequests} requests at ${intake?.concurrency ?? SIZES.intakeConcurrency} in flight per side and round, ${SIZES.intakeRounds} rounds alternating which goes first,
-medians of the rounds. The tenant's rate limit is high enough never to refuse (its counter write is still made).
+medians of the rounds. Before each side's run the heap is collected (a full GC), so neither side pays for the garbage
+the other left: the side that ran second used to take the major collection of both. The tenant's rate limit is high
+enough never to refuse (its counter write is still made).
 Log level INFO as deployed.
 
 ${body}
