@@ -9,7 +9,7 @@ import { signV4 } from './obs/sigv4.js';
 import { lifecycleTimings, type LifecycleTimings } from './requests/lifecycle.js';
 import { parseTenants, type Tenant } from './tenants.js';
 
-export const flag = z.pipe(z.optional(z.enum(['true', 'false', '1', '0', ''])), z.transform((v) => v === 'true' || v === '1'));
+const flag = z.pipe(z.optional(z.enum(['true', 'false', '1', '0', ''])), z.transform((v) => v === 'true' || v === '1'));
 
 export const jsonRecord = (what: string) =>
   z.pipe(
@@ -28,7 +28,7 @@ export const jsonRecord = (what: string) =>
     }),
   );
 
-export const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 
 /** The settings every function reads. */
 export const baseEnvSchema = z.object({
