@@ -2,6 +2,7 @@
 // named. Kept apart from the bodies we send (schemas.ts), which the API checks requests against:
 // the API never reads an IMS answer, so it never builds these.
 import * as z from '../zod.js';
+
 export const jobIdResponse = z.looseObject({ job_id: z.string().check(z.minLength(1)) });
 
 export const jobStatus = z.enum(['INIT', 'RUNNING', 'SUCCESS', 'FAIL']);

@@ -1,4 +1,5 @@
 // Integration-test wiring: local services on random ports plus the store and queue adapters over them.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createServer } from 'node:net';
 import { dynamoDocumentClient, sqsClient } from '../../lib/aws.js';
 import { createIntakeQueue } from '../../lib/queue/intake.js';
@@ -7,6 +8,10 @@ import { createRequestListing } from '../../lib/store/request-list.js';
 import { createRequestStore } from '../../lib/store/requests.js';
 import { startLocalServices, type LocalServicesOptions } from '../../local/services.js';
 
+/** The store as every function together reads it: records, a tenant's listing, the due index. */
+export function wholeRequestStore(table: { client: DynamoDBDocumentClient; tableName: string }) {
+  return { ...createRequestStore(table), ...createRequestListing(table), ...createDueIndex(table) };
+}
 
 export async function startTestServices(options: LocalServicesOptions = {}) {
   const services = await startLocalServices(options);
@@ -16,12 +21,7 @@ export async function startTestServices(options: LocalServicesOptions = {}) {
     services,
     dynamo,
     sqs,
-    // The store as every function together reads it: records, a tenant's listing, the due index.
-    store: {
-      ...createRequestStore({ client: dynamo, tableName: services.tableName }),
-      ...createRequestListing({ client: dynamo, tableName: services.tableName }),
-      ...createDueIndex({ client: dynamo, tableName: services.tableName }),
-    },
+    store: wholeRequestStore({ client: dynamo, tableName: services.tableName }),
     queue: createIntakeQueue({ client: sqs, queueUrl: services.queueUrl }),
   };
 }

@@ -9,10 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../lib/aws.js';
-import { createDueIndex } from '../../lib/store/due-index.js';
-import { createRequestListing } from '../../lib/store/request-list.js';
-import { createRequestStore } from '../../lib/store/requests.js';
 import { startLocalServices } from '../../local/services.js';
+import { wholeRequestStore } from '../helpers/services.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Requests written at once: the more writes in flight, the likelier a kill tears one. */
@@ -49,8 +47,7 @@ describe('the local table kept on disk, after a SIGKILL mid-write', () => {
       try {
         const mended = services.indexRepair;
         if (mended && mended.rewritten + mended.orphans > 0) tornRounds++;
-        const table = { client: dynamoDocumentClient({ endpoint: services.dynamoEndpoint, region: services.region }), tableName: services.tableName };
-        const store = { ...createRequestStore(table), ...createRequestListing(table), ...createDueIndex(table) };
+        const store = wholeRequestStore({ client: dynamoDocumentClient({ endpoint: services.dynamoEndpoint, region: services.region }), tableName: services.tableName });
         const due = await store.due(new Date(Date.now() + 3_600_000), 100);
         const listed = await store.list('acme', { limit: 100 });
         if (listed instanceof Error) throw listed;
