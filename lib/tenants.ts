@@ -134,31 +134,34 @@ export interface TenantDirectory {
   byMattermostToken(token: string): Tenant | null;
 }
 
-function matchHash(presented: string, hashes: readonly string[]): boolean {
-  const candidate = Buffer.from(hashSecret(presented), 'hex');
-  let found = false;
-  // Compare against every hash, without an early exit, so timing says nothing about which matched.
-  for (const h of hashes) {
-    if (timingSafeEqual(candidate, Buffer.from(h, 'hex'))) found = true;
-  }
-  return found;
+/** A tenant's stored hashes of one kind, decoded once: a lookup hashes what was presented once, whatever the number of tenants. */
+type HashIndex = readonly { tenant: Tenant; hashes: readonly Buffer[] }[];
+
+function hashIndex(tenants: readonly Tenant[], field: (t: Tenant) => readonly string[]): HashIndex {
+  return tenants.map((tenant) => ({ tenant, hashes: field(tenant).map((h) => Buffer.from(h, 'hex')) }));
 }
 
-function findByHash(tenants: readonly Tenant[], presented: string, field: (t: Tenant) => readonly string[]): Tenant | null {
+function findByHash(index: HashIndex, presented: string): Tenant | null {
+  if (presented.length === 0 || presented.length > 512) return null;
+  const candidate = createHash('sha256').update(presented, 'utf8').digest();
   let match: Tenant | null = null;
-  for (const t of tenants) {
-    if (matchHash(presented, field(t)) && match === null) match = t;
+  // Every hash of every tenant is compared, without an early exit, so timing says nothing about which matched.
+  for (const { tenant, hashes } of index) {
+    let found = false;
+    for (const h of hashes) if (timingSafeEqual(candidate, h)) found = true;
+    if (found && match === null) match = tenant;
   }
   return match;
 }
 
 export function tenantDirectory(tenants: readonly Tenant[]): TenantDirectory {
+  const apiKeys = hashIndex(tenants, (t) => t.api_key_sha256);
+  const mattermostTokens = hashIndex(tenants, (t) => t.mattermost_token_sha256);
   return {
-    byApiKey: (key) => (key.length > 0 && key.length <= 512 ? findByHash(tenants, key, (t) => t.api_key_sha256) : null),
+    byApiKey: (key) => findByHash(apiKeys, key),
     byId: (id) => tenants.find((t) => t.id === id) ?? null,
     bySlackTeam: (teamId) => tenants.find((t) => t.slack_team_ids.includes(teamId)) ?? null,
-    byMattermostToken: (token) =>
-      token.length > 0 && token.length <= 512 ? findByHash(tenants, token, (t) => t.mattermost_token_sha256) : null,
+    byMattermostToken: (token) => findByHash(mattermostTokens, token),
   };
 }
 
