@@ -89,7 +89,8 @@ export function newRecord(
     webhook: { status: callbackUrl ? 'pending' : 'none', attempts: 0 },
     internal: {
       version: 0,
-      body_hash: canonicalHash({ kind, request }),
+      // Only a keyed request can be sent again to the same record; a keyless one gets a fresh id each time.
+      body_hash: input.idempotencyKey ? canonicalHash({ kind, request }) : null,
       callback_url: callbackUrl,
       lease_until: null,
       submit_uncertain: false,

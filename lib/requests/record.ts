@@ -64,8 +64,8 @@ export type RequestRecord = z.infer<typeof requestRecord>;
 export const requestInternal = z.object({
   /** Optimistic-concurrency counter: every write is conditional on the version it read. */
   version: z.number().check(z.int(), z.gte(0)),
-  /** SHA-256 of the canonical request body, to tell an idempotent replay from a conflicting one. */
-  body_hash: z.string(),
+  /** SHA-256 of the canonical request body, to tell an idempotent replay from a conflicting one; null without an idempotency key (nothing can replay it). */
+  body_hash: z.nullable(z.string()),
   callback_url: z.nullable(z.string()),
   /** Set while a worker or poller holds the record (ISO time the claim lapses). */
   lease_until: z.nullable(z.string()),
