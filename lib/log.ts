@@ -81,6 +81,9 @@ export interface Logger {
   startInvocation(context: Context | undefined): void;
 }
 
+/** The objects jsonSafe is inside of, shared by every line (a line is written synchronously): one array, not one per attribute. */
+const visiting: object[] = [];
+
 function createLogger(service: string): Logger {
   const minimum = threshold();
   let coldStart = true;
@@ -92,17 +95,13 @@ function createLogger(service: string): Logger {
     const timestamp = new Date().toISOString();
     let text: string;
     try {
-      const line: Attributes = {
-        level,
-        message,
-        timestamp,
-        service,
-        ...invocation,
-        ...(trace ? { xray_trace_id: trace.split(';')[0]?.replace('Root=', '') } : {}),
-      };
-      if (attributes) for (const [key, value] of Object.entries(attributes)) line[key] = jsonSafe(key, value, []);
+      const line: Attributes = { level, message, timestamp, service };
+      for (const key in invocation) line[key] = invocation[key];
+      if (trace) line.xray_trace_id = trace.split(';')[0]?.replace('Root=', '');
+      if (attributes) for (const key in attributes) line[key] = jsonSafe(key, attributes[key], visiting);
       text = JSON.stringify(line);
     } catch {
+      visiting.length = 0;
       // A circular attribute must not lose the line: the message and level still tell what happened.
       text = JSON.stringify({ level, message, timestamp, service, ...invocation, log_error: 'attributes not serializable' });
     }
