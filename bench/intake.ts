@@ -4,7 +4,9 @@
 // events, against dynalite + fauxqs on loopback sockets: N requests at C in flight, alternating
 // rounds (each side once per round, back to back), each round's requests/s, p50 and p99. The report
 // compares the sides round by round (median of the rounds' ratios): a machine whose load drifts
-// moves both sides of a round alike.
+// moves both sides of a round alike. Each timed run follows an untimed one of the same side, as a
+// container only ever runs its own function: right after the other side, a side ran 10-25 % slower
+// (its compiled code cold again), which split the rounds' ratios by which side went first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +36,7 @@ function exportEvent(apiKey: string, i: number, tag: string): APIGatewayProxyEve
 }
 
 async function main(): Promise<{ requests: number; concurrency: number; sides: IntakeSide[] }> {
-  const { intakeRequests: requests, intakeRounds: rounds, intakeConcurrency: concurrency } = SIZES;
+  const { intakeRequests: requests, intakeWarm: warm, intakeRounds: rounds, intakeConcurrency: concurrency } = SIZES;
   const services = await startLocalServices({ tableName: 'bench-intake', queueName: 'bench-intake' });
   const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-intake-'));
   try {
@@ -80,6 +82,7 @@ async function main(): Promise<{ requests: number; concurrency: number; sides: I
       // Alternating which goes first, so both see the same machine state.
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const s of order) {
+        await run(s.side, warm, `${s.side}-${round}-warm`);
         const r = await run(s.side, requests, `${s.side}-${round}`);
         s.rounds.push(r);
         log(`  intake: ${s.side}, round ${round + 1}/${rounds}: ${r.perSec.toFixed(1)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`);
