@@ -13,7 +13,7 @@ export const QUICK = process.argv.includes('--quick') || /^(1|true|yes)$/i.test(
 /** Every size a bench uses, full (issue 13's) and reduced (a quick run under a minute). */
 export const SIZES = QUICK
   ? { coldStartRuns: 3, intakeRequests: 150, intakeWarm: 50, intakeRounds: 3, intakeConcurrency: 16, pollerBacklog: 1_000, pollerMinuteMs: 10_000, pollerMinutes: 1, lagDurationsMin: [1, 5, 15, 60], lagSamples: 2, dueSizes: [500, 2000], signingWindowMs: 200 }
-  : { coldStartRuns: 25, intakeRequests: 2_000, intakeWarm: 300, intakeRounds: 12, intakeConcurrency: 16, pollerBacklog: 10_000, pollerMinuteMs: 60_000, pollerMinutes: 2, lagDurationsMin: [1, 5, 15, 30, 60, 120, 360], lagSamples: 8, dueSizes: [500, 2000, 8000], signingWindowMs: 400 };
+  : { coldStartRuns: 25, intakeRequests: 2_000, intakeWarm: 1_000, intakeRounds: 12, intakeConcurrency: 16, pollerBacklog: 10_000, pollerMinuteMs: 60_000, pollerMinutes: 2, lagDurationsMin: [1, 5, 15, 30, 60, 120, 360], lagSamples: 8, dueSizes: [500, 2000, 8000], signingWindowMs: 400 };
 
 export type Sizes = typeof SIZES;
 
