@@ -143,7 +143,7 @@ function hashIndex(tenants: readonly Tenant[], field: (t: Tenant) => readonly st
 
 function findByHash(index: HashIndex, presented: string): Tenant | null {
   if (presented.length === 0 || presented.length > 512) return null;
-  const candidate = createHash('sha256').update(presented, 'utf8').digest();
+  const candidate = Buffer.from(hashSecret(presented), 'hex');
   let match: Tenant | null = null;
   // Every hash of every tenant is compared, without an early exit, so timing says nothing about which matched.
   for (const { tenant, hashes } of index) {
