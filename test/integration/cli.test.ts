@@ -214,6 +214,17 @@ describe.concurrent('ims-transfer, as a child process against the local stack', 
     }
   });
 
+  it('--help of every create command says what each flag is, the fields every kind takes included', async ({ expect }) => {
+    for (const command of ['export', 'import', 'capture']) {
+      const help = await cli([command, '--help']);
+      expect(help.code).toBe(0);
+      // An option line that ends right after its flag (and placeholder) has no description.
+      const bare = help.stdout.split('\n').filter((line) => /^ {2}--[a-z-]+(?: <[^>]+>)?\s*$/.test(line));
+      expect(bare, `${command} --help`).toEqual([]);
+      expect(help.stdout).toMatch(/--client-ref <ref>\s+any caller reference/);
+    }
+  });
+
   it('exits 3 when the API cannot be reached', async ({ expect }) => {
     const port = await occupyPort('127.0.0.1');
     await port.release();
