@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
+import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { DEPLOY_BUILD, ROOT, checkServerlessSettings, log, runMain } from './common.js';
 
@@ -110,7 +111,20 @@ export interface OtherBundleRow {
   byPackage: Record<string, number>;
 }
 
-async function main(): Promise<{ drift: string[]; rows: WeightRow[]; others: OtherBundleRow[] }> {
+/** The error-hint table alone, minified as deployed, and what it would weigh stored brotli-compressed as base64 (unpacked by node:zlib on first use). */
+export interface HintTableWeight {
+  bytes: number;
+  compressedBase64Bytes: number;
+}
+
+async function hintTableWeight(): Promise<HintTableWeight> {
+  const result = await build({ ...DEPLOY_BUILD, sourcemap: false, banner: {}, entryPoints: [join(ROOT, 'lib/ims/hints.ts')], write: false });
+  const text = result.outputFiles?.[0]?.contents ?? new Uint8Array();
+  const compressed = brotliCompressSync(text, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
+  return { bytes: text.length, compressedBase64Bytes: Math.ceil(compressed.length / 3) * 4 };
+}
+
+async function main(): Promise<{ drift: string[]; rows: WeightRow[]; others: OtherBundleRow[]; hintTable: HintTableWeight }> {
   const drift = checkServerlessSettings();
   for (const d of drift) log(`  WARNING serverless.yml drift: ${d}`);
   const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-weight-'));
@@ -135,7 +149,7 @@ async function main(): Promise<{ drift: string[]; rows: WeightRow[]; others: Oth
       others.push({ name: o.name, bytes: b.bytes, mapBytes: b.mapBytes, byPackage: b.byPackage });
       log(`  weight: ${o.name}: ${(b.bytes / 1024).toFixed(0)} KiB (+ ${(b.mapBytes / 1024).toFixed(0)} KiB map)`);
     }
-    return { drift, rows, others };
+    return { drift, rows, others, hintTable: await hintTableWeight() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
