@@ -5,6 +5,7 @@
 import { Option } from 'commander';
 import * as z from '../lib/zod.js';
 import { documentedRequestSchemas } from '../lib/api/openapi-docs-requests.js';
+import { descriptionOf } from '../lib/api/openapi-documented.js';
 import type { RequestKind } from '../lib/requests/record.js';
 import { parseRequest, type FieldError } from '../lib/requests/schemas.js';
 
@@ -72,14 +73,8 @@ const DOCUMENTED = { export: documentedRequestSchemas.exportRequest, import: doc
 function describeField(kind: RequestKind, field: string): string {
   const [head, sub] = field.split('.') as [string, string | undefined];
   const shape: Record<string, z.core.$ZodType> = sub === undefined ? DOCUMENTED[kind].shape : documentedRequestSchemas.exportTarget.shape;
-  // The schemas are zod/mini: their descriptions live in the global registry, not on the schema; a field
-  // documented inside its optional (the common fields) has it on the schema the optional holds.
-  let schema: z.core.$ZodType | undefined = shape[sub ?? head];
-  let text = '';
-  while (schema && !(text = z.globalRegistry.get(schema)?.description ?? '')) {
-    const def = schema._zod.def as { type: string; innerType?: z.core.$ZodType };
-    schema = def.type === 'optional' || def.type === 'nullable' || def.type === 'default' ? def.innerType : undefined;
-  }
+  const schema = shape[sub ?? head];
+  const text = (schema && descriptionOf(schema)) ?? '';
   return sub === undefined ? text : `then_export: ${text}`;
 }
 

@@ -64,6 +64,18 @@ function rewrapped(schema: z.core.$ZodType, replace: (held: z.core.$ZodType) => 
   return (schema as z.ZodMiniType).clone(withChanges(def, { [key]: rewrapped(def[key] as z.core.$ZodType, replace) }));
 }
 
+/** A field's description wherever it was put: on the field as written, else on what its wrappers hold (`inside(...)`). */
+export function descriptionOf(field: z.core.$ZodType): string | undefined {
+  for (let schema: z.core.$ZodType | undefined = field; schema; ) {
+    const text = z.globalRegistry.get(schema)?.description;
+    if (text) return text;
+    const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
+    const key = WRAPPED[def.type as keyof typeof WRAPPED] as string | undefined;
+    schema = key === undefined ? undefined : (def[key] as z.core.$ZodType);
+  }
+  return undefined;
+}
+
 const isSchema = (what: Meta | z.ZodMiniType): what is z.ZodMiniType => typeof what === 'object' && '_zod' in what;
 
 function documentedField(field: z.core.$ZodType, doc: FieldDoc, where: string): z.core.$ZodType {
