@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
-import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { DEPLOY_BUILD, ROOT, checkServerlessSettings, log, runMain } from './common.js';
 
@@ -111,20 +110,22 @@ export interface OtherBundleRow {
   byPackage: Record<string, number>;
 }
 
-/** The error-hint table alone, minified as deployed, and what it would weigh stored brotli-compressed as base64 (unpacked by node:zlib on first use). */
-export interface HintTableWeight {
-  bytes: number;
-  compressedBase64Bytes: number;
+/** The tables the deploy build packs (deploy/esbuild-plugins.cjs): each module alone, minified as deployed, packed and as plain text. */
+export interface PackedTableRow {
+  file: string;
+  packedBytes: number;
+  textBytes: number;
 }
 
-async function hintTableWeight(): Promise<HintTableWeight> {
-  const result = await build({ ...DEPLOY_BUILD, sourcemap: false, banner: {}, entryPoints: [join(ROOT, 'lib/ims/hints.ts')], write: false });
-  const text = result.outputFiles?.[0]?.contents ?? new Uint8Array();
-  const compressed = brotliCompressSync(text, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
-  return { bytes: text.length, compressedBase64Bytes: Math.ceil(compressed.length / 3) * 4 };
+const PACKED_TABLES = ['lib/ims/hint-texts.ts', 'lib/ims/os-versions.ts'];
+
+async function packedTables(): Promise<PackedTableRow[]> {
+  const size = async (file: string, plugins: typeof DEPLOY_BUILD.plugins) =>
+    (await build({ ...DEPLOY_BUILD, plugins, sourcemap: false, banner: {}, entryPoints: [join(ROOT, file)], write: false })).outputFiles[0]?.contents.length ?? 0;
+  return Promise.all(PACKED_TABLES.map(async (file) => ({ file, packedBytes: await size(file, DEPLOY_BUILD.plugins), textBytes: await size(file, []) })));
 }
 
-async function main(): Promise<{ drift: string[]; rows: WeightRow[]; others: OtherBundleRow[]; hintTable: HintTableWeight }> {
+async function main(): Promise<{ drift: string[]; rows: WeightRow[]; others: OtherBundleRow[]; tables: PackedTableRow[] }> {
   const drift = checkServerlessSettings();
   for (const d of drift) log(`  WARNING serverless.yml drift: ${d}`);
   const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-bench-weight-'));
@@ -149,7 +150,7 @@ async function main(): Promise<{ drift: string[]; rows: WeightRow[]; others: Oth
       others.push({ name: o.name, bytes: b.bytes, mapBytes: b.mapBytes, byPackage: b.byPackage });
       log(`  weight: ${o.name}: ${(b.bytes / 1024).toFixed(0)} KiB (+ ${(b.mapBytes / 1024).toFixed(0)} KiB map)`);
     }
-    return { drift, rows, others, hintTable: await hintTableWeight() };
+    return { drift, rows, others, tables: await packedTables() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,9 @@
 // runs in its own process hands its figures back to bench/run.ts.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Plugin } from 'esbuild';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fileURLToPath } from 'node:url';
 
@@ -21,9 +24,13 @@ const SERVERLESS_YML = readFileSync(`${ROOT}/serverless.yml`, 'utf8');
 const ESBUILD_BLOCK = /\n {2}esbuild:\n((?: {4}.*\n|\s*\n)+)/.exec(SERVERLESS_YML)?.[1] ?? '';
 const esbuildSetting = (key: string) => new RegExp(`^ {4}${key}: *(.+?) *$`, 'm').exec(ESBUILD_BLOCK)?.[1];
 
+/** The esbuild plugins serverless.yml's `custom.esbuild.plugins` names (a CommonJS file exporting them), as serverless-esbuild loads them. */
+const pluginsFile = esbuildSetting('plugins');
+const DEPLOY_PLUGINS: Plugin[] = pluginsFile ? createRequire(import.meta.url)(join(ROOT, pluginsFile)) : [];
+
 /**
  * serverless.yml's `custom.esbuild`, as serverless-esbuild hands it to esbuild (`exclude: []`:
- * nothing external, the AWS SDK v3 is bundled); the target is read from serverless.yml.
+ * nothing external, the AWS SDK v3 is bundled); the target and the plugins are read from serverless.yml.
  * checkServerlessSettings() reports where serverless.yml no longer says the rest, so the bench
  * never silently measures a build the deploy does not make.
  */
@@ -37,6 +44,7 @@ export const DEPLOY_BUILD = {
   outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   external: [] as string[],
+  plugins: DEPLOY_PLUGINS,
   logLevel: 'silent',
 } as const;
 

@@ -1,4 +1,5 @@
 // The __os_version values IMS accepts, from values_of_related_parameters.rst (Table 1), verbatim.
+// Data and nothing else (no imports): the deployed bundles hold it packed (deploy/esbuild-plugins.cjs).
 export const OS_VERSIONS = [
   'Windows 10 64bit',
   'Windows 7 Enterprise 64bit',

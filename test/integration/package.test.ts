@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SECRET_SETTINGS } from '../../lib/config.js';
+import { hintFor } from '../../lib/ims/hints.js';
 import { envSchema } from '../../lib/jobs-config.js';
 import { measuredTransport } from '../../lib/metrics.js';
 import { tableDefinition } from '../../lib/store/table.js';
@@ -422,6 +423,11 @@ describe('serverless package', () => {
       const module = `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`;
       expect([...entries.keys()].sort()).toEqual([module, `${module}.map`]);
       expect(entries.get(module)?.toString('utf8')).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+      // The functions that end requests carry the error-hint texts packed (serverless.yml's esbuild plugins), never as text.
+      if (['intake', 'worker', 'poller'].some((name) => module.endsWith(`/${name}.mjs`))) {
+        expect(entries.get(module)?.toString('utf8'), module).toContain('brotliDecompressSync');
+        expect(entries.get(module)?.toString('utf8'), module).not.toContain(hintFor('IMG.0160'));
+      }
       // The map's sources are relative to where the bundle was built; as paths in the repository:
       const built = join(workDir, '.build', dirname(module));
       const sources = (JSON.parse(entries.get(`${module}.map`)?.toString('utf8') ?? '{}') as { sources: string[] }).sources.map((s) => relative(ROOT, resolve(built, s)));

@@ -1,9 +1,15 @@
 // What each deployed function's bundle must not carry: packages it never calls, pulled in by an
 // import of something small beside them (a settings schema next to an HTTP client, a generator
 // next to the document it generates). Bundled as serverless.yml's esbuild settings build them.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { DEPLOY_BUILD, ROOT } from '../../bench/common.js';
+import { OWN_ERROR_CODES, hintFor } from '../../lib/ims/hints.js';
+import { OS_VERSIONS } from '../../lib/ims/os-versions.js';
 
 const bundles = new Map<string, Promise<{ inputs: string[]; text: string }>>();
 
@@ -70,6 +76,31 @@ describe('the deployed bundles', () => {
       expect(inputs.filter((path) => path.startsWith('lib/api/openapi')), fn).toEqual([]);
       // Still the runtime rules: a message of the request schemas.
       expect(text, fn).toContain('must be an IAM project id of 32 lower-case hex characters');
+    }
+  }, 60_000);
+
+  it('carry the hint texts and the OS versions packed, and unpack exactly what lib/ims/hint-texts.ts and os-versions.ts hold', async () => {
+    // A hint of the table, one that several codes share, and an OS version, as the sources write them: never in plain text.
+    const plain = [hintFor('IMG.0160'), hintFor('IMG.0014'), 'SUSE Linux Enterprise Server 12 SP3 64bit'];
+    for (const fn of ['intake', 'worker', 'poller']) {
+      const { text } = await bundleOf(fn);
+      expect(plain.filter((t) => t !== null && text.includes(t)), fn).toEqual([]);
+      expect(text, fn).toContain('brotliDecompressSync');
+    }
+    // The modules bundled as deployed answer as the sources do: every code and source, every version.
+    const dir = mkdtempSync(join(tmpdir(), 'ims-transfer-tables-'));
+    try {
+      await build({ ...DEPLOY_BUILD, entryPoints: { hints: `${ROOT}lib/ims/hints.ts`, versions: `${ROOT}lib/ims/os-versions.ts` }, outdir: dir, sourcemap: false });
+      const packed = (await import(pathToFileURL(join(dir, 'hints.mjs')).href)) as { hintFor: typeof hintFor };
+      const documented = readFileSync(`${ROOT}test/fixtures/ims-error-codes.txt`, 'utf8').split('\n').filter((line) => line.trim() !== '');
+      const asked: [string, string | undefined][] = [
+        ...[...documented, ...OWN_ERROR_CODES, 'img.0070', 'APIGW.0308', 'IMG.9999', 'not-a-code'].map((code): [string, undefined] => [code, undefined]),
+        ...['ims', 'validation', 'timeout', 'internal', 'precheck', 'auth', 'forbidden', 'elsewhere'].map((source): [string, string] => ['not-a-code', source]),
+      ];
+      for (const [code, source] of asked) expect(packed.hintFor(code, source), `${code} ${source ?? ''}`).toBe(hintFor(code, source));
+      expect(((await import(pathToFileURL(join(dir, 'versions.mjs')).href)) as { OS_VERSIONS: unknown }).OS_VERSIONS).toEqual(OS_VERSIONS);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
