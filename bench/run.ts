@@ -59,6 +59,8 @@ async function runBench<T>(name: BenchName): Promise<Ran<T>> {
           BENCH_QUICK: QUICK ? '1' : '0',
           // As deployed (serverless.yml params.logLevel); the functions' log lines go to stdout, which is discarded.
           LOG_LEVEL: 'INFO',
+          // As deployed (serverless.yml sets it): the functions write their EMF metric lines too.
+          METRICS_NAMESPACE: 'ims-transfer/bench',
           // Node 20 here, 22 on Lambda: the AWS SDK's notice about Node 20 says nothing about this service.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
@@ -283,7 +285,7 @@ Lambda container only ever runs its own function: straight after the other side,
 compiled code cold again), which split the rounds' ratios in two by which side went first and made their median land
 anywhere between. Before each run the heap is collected (a full GC), so neither side pays for the garbage the other
 left. The tenant's rate limit is high enough never to refuse (its counter write is still made).
-Log level INFO as deployed.
+Log level INFO and the EMF metric lines on (METRICS_NAMESPACE set), as deployed.
 
 ${body}
 
