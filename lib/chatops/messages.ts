@@ -1,16 +1,16 @@
 // Chat messages about requests, for Slack (Block Kit) and Mattermost (text + attachments, its
 // Slack-compatible format: Mattermost does not render `blocks`). Pure; every message fits the
 // platform's documented limits, whatever the record holds.
-import * as z from '../zod.js';
 import { TERMINAL_STATUSES, type RequestKind, type RequestStatus, type StoredRequest } from '../requests/record.js';
 import type { FieldError } from '../requests/schemas.js';
 import type { DeliveryAttempt } from '../store/deliveries.js';
 import { COMMAND_USAGE, type CommandError, type CommandName } from './commands.js';
 
-export const chatPlatform = z.enum(['slack', 'mattermost']);
-export type ChatPlatform = z.infer<typeof chatPlatform>;
+export type ChatPlatform = 'slack' | 'mattermost';
 
 // ---- Block Kit, the subset we send (docs.slack.dev/reference/block-kit/blocks) ----
+// The types of what we send; test/helpers/chat-messages.ts holds the schemas, with the platforms'
+// limits, that the tests hold every message we build to (and that typecheck ties to these types).
 
 export const BLOCK_LIMITS = {
   headerText: 150,
@@ -22,55 +22,39 @@ export const BLOCK_LIMITS = {
   blocks: 50,
 } as const;
 
-const plainText = (max: number) =>
-  z.strictObject({ type: z.literal('plain_text'), text: z.string().check(z.minLength(1), z.maxLength(max)), emoji: z.optional(z.boolean()) });
-const mrkdwn = (max: number) => z.strictObject({ type: z.literal('mrkdwn'), text: z.string().check(z.minLength(1), z.maxLength(max)) });
+export type PlainText = { type: 'plain_text'; text: string; emoji?: boolean | undefined };
+export type Mrkdwn = { type: 'mrkdwn'; text: string };
+export type SlackBlock =
+  | { type: 'header'; text: PlainText }
+  | { type: 'section'; text?: PlainText | Mrkdwn | undefined; fields?: (PlainText | Mrkdwn)[] | undefined }
+  | { type: 'context'; elements: (PlainText | Mrkdwn)[] }
+  | { type: 'divider' };
 
-export const headerBlock = z.strictObject({ type: z.literal('header'), text: plainText(BLOCK_LIMITS.headerText) });
-export const sectionBlock = z.strictObject({
-  type: z.literal('section'),
-  text: z.optional(z.union([plainText(BLOCK_LIMITS.sectionText), mrkdwn(BLOCK_LIMITS.sectionText)])),
-  fields: z.optional(
-    z.array(z.union([plainText(BLOCK_LIMITS.fieldText), mrkdwn(BLOCK_LIMITS.fieldText)])).check(z.minLength(1), z.maxLength(BLOCK_LIMITS.sectionFields)),
-  ),
-}).check(
-  z.refine((s) => s.text !== undefined || s.fields !== undefined, 'a section needs text or fields'),
-);
-export const contextBlock = z.strictObject({
-  type: z.literal('context'),
-  elements: z.array(z.union([plainText(BLOCK_LIMITS.contextText), mrkdwn(BLOCK_LIMITS.contextText)])).check(z.minLength(1), z.maxLength(BLOCK_LIMITS.contextElements)),
-});
-export const dividerBlock = z.strictObject({ type: z.literal('divider') });
-export const slackBlock = z.discriminatedUnion('type', [headerBlock, sectionBlock, contextBlock, dividerBlock]);
-export type SlackBlock = z.infer<typeof slackBlock>;
-
-const responseType = z.enum(['ephemeral', 'in_channel']);
+type ResponseType = 'ephemeral' | 'in_channel';
 
 /** A Slack message: a slash-command reply, a response_url post or an incoming-webhook post. */
-export const slackMessage = z.strictObject({
-  response_type: z.optional(responseType),
+export type SlackMessage = {
+  response_type?: ResponseType | undefined;
   /** Shown in notifications and where blocks cannot be. */
-  text: z.string().check(z.minLength(1)),
-  blocks: z.array(slackBlock).check(z.maxLength(BLOCK_LIMITS.blocks)),
-});
-export type SlackMessage = z.infer<typeof slackMessage>;
+  text: string;
+  blocks: SlackBlock[];
+};
 
 // ---- Mattermost (developers.mattermost.com: message attachments) ----
 
-export const mattermostAttachment = z.strictObject({
-  fallback: z.string(),
-  color: z.string(),
-  title: z.optional(z.string()),
-  text: z.optional(z.string()),
-  fields: z.optional(z.array(z.strictObject({ title: z.string(), value: z.string(), short: z.boolean() }))),
-  footer: z.optional(z.string()),
-});
-export const mattermostMessage = z.strictObject({
-  response_type: z.optional(responseType),
-  text: z.string().check(z.minLength(1)),
-  attachments: z.optional(z.array(mattermostAttachment)),
-});
-export type MattermostMessage = z.infer<typeof mattermostMessage>;
+export type MattermostAttachment = {
+  fallback: string;
+  color: string;
+  title?: string | undefined;
+  text?: string | undefined;
+  fields?: { title: string; value: string; short: boolean }[] | undefined;
+  footer?: string | undefined;
+};
+export type MattermostMessage = {
+  response_type?: ResponseType | undefined;
+  text: string;
+  attachments?: MattermostAttachment[] | undefined;
+};
 
 export type ChatMessage = SlackMessage | MattermostMessage;
 

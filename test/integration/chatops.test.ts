@@ -1,4 +1,5 @@
 // Slash commands end to end over real sockets: a signed form → local API Gateway stand-in (base64
+import { slackMessage } from '../helpers/chat-messages.js';
 // body) → the real intake handler → dynalite and fauxqs; and completion messages posted by
 // notifyChat to a fake Slack on 127.0.0.1 through the SSRF-guarded agent.
 import { createHmac, randomBytes } from 'node:crypto';
@@ -12,7 +13,6 @@ import { createIntakeHandler } from '../../handlers/intake.js';
 import { isChatopsPath } from '../../lib/chatops/slash.js';
 import type { ApiDeps } from '../../lib/api/deps.js';
 import { sqsClient } from '../../lib/aws.js';
-import { slackMessage } from '../../lib/chatops/messages.js';
 import { notifyChat } from '../../lib/chatops/notify.js';
 import { parseConfig } from '../../lib/jobs-config.js';
 import type { StoredRequest } from '../../lib/requests/record.js';

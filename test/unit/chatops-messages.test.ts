@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mattermostMessage, slackMessage } from '../helpers/chat-messages.js';
 import {
   acceptedReply,
   commandErrorReply,
@@ -6,9 +7,7 @@ import {
   formatDuration,
   helpReply,
   listReply,
-  mattermostMessage,
   noticeReply,
-  slackMessage,
   statusReply,
   type ChatMessage,
 } from '../../lib/chatops/messages.js';
