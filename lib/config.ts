@@ -251,6 +251,3 @@ export const readProcessParameter = cachedReader(
     }),
   SECRETS_MAX_AGE_SECONDS * 1000,
 );
-
-/** The API functions' settings as of now (see createConfigLoader). */
-export const loadApiConfig = createConfigLoader(process.env, readProcessParameter, parseApiConfig);

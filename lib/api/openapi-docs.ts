@@ -7,12 +7,12 @@
 // or renamed in a runtime schema fails typecheck here until it is described (or marked null, shown bare).
 import { slashCommandForm, slashCommandReply } from '../chatops/schemas.js';
 import { requestError, requestRecord } from '../requests/record.js';
-import { deliveryAttempt, deliveryList } from '../store/deliveries.js';
-import { webhookEventData, webhookEventPayload } from '../webhooks/event.js';
+import { deliveryAttempt } from '../store/deliveries.js';
+import { webhookEventData, webhookEventPayload } from '../webhooks/event-schema.js';
 import { documentedRequestSchemas } from './openapi-docs-requests.js';
 import { documentedObject, inside, type FieldDocs } from './openapi-documented.js';
 import { PROBLEM_TYPES, problemDetails } from './problems.js';
-import { healthStatus, listQuery, requestList } from './schemas.js';
+import { deliveryList, healthStatus, listQuery, requestList } from './schemas.js';
 
 // ---- the record and its webhook (lib/requests/record.ts, lib/webhooks/event.ts) ----
 

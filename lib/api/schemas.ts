@@ -3,6 +3,7 @@
 // What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only): a field added here fails typecheck until it is described there.
 import * as z from '../zod.js';
 import { requestKind, requestRecord, requestStatus } from '../requests/record.js';
+import { deliveryAttempt } from '../store/deliveries.js';
 
 /** Longer than any cursor the listing hands out. */
 export const MAX_CURSOR_LENGTH = 512;
@@ -23,3 +24,6 @@ export const requestList = z.object({
 export type RequestList = z.infer<typeof requestList>;
 
 export const healthStatus = z.object({ status: z.literal('ok') });
+
+/** GET /v1/requests/{id}/deliveries: the request's webhook and chat delivery attempts. */
+export const deliveryList = z.object({ items: z.array(deliveryAttempt) });

@@ -2,35 +2,33 @@
 // Nothing here may carry a password, token, SK or signature: messages are IMS's own or ours.
 import * as z from '../zod.js';
 
-export const imsErrorKind = z.enum([
+export type ImsErrorKind =
   /** IMS (or our own validation, before any call) said no: a 4xx with IMS's code kept verbatim. */
-  'refused',
+  | 'refused'
   /** Nothing happened in IMS: 429, 503, any 5xx to a GET, a connection that never carried the request, a GET timeout. */
-  'retryable',
+  | 'retryable'
   /** A POST was sent and IMS may or may not have acted: its answer never came, or came as 500, 502 or 504. */
-  'unknown-outcome',
+  | 'unknown-outcome'
   /**
    * Our credentials or project were refused: IAM would not issue a token, IMS answered 401 (again after
    * a fresh token) or 403, or IMS named the project or token wrong. Retrying cannot help; an operator must.
    */
-  'auth',
-]);
-export type ImsErrorKind = z.infer<typeof imsErrorKind>;
+  | 'auth';
 
 /** The loggable, storable view of an ImsError. */
-export const imsErrorFields = z.object({
-  kind: imsErrorKind,
-  operation: z.string(),
+export interface ImsErrorFields {
+  kind: ImsErrorKind;
+  operation: string;
   /** HTTP status, null when no answer came. */
-  status: z.nullable(z.number().check(z.int())),
+  status: number | null;
   /** IMS's own code (e.g. IMG.0070), or ours for transport failures. */
-  code: z.nullable(z.string()),
-  message: z.string(),
+  code: string | null;
+  message: string;
   /** The body field that broke a rule (our own validation). */
-  field: z.nullable(z.string()),
-  retryAfterMs: z.nullable(z.number().check(z.int(), z.gte(0))),
-});
-export type ImsErrorFields = z.infer<typeof imsErrorFields>;
+  field: string | null;
+  /** Whole milliseconds, never negative. */
+  retryAfterMs: number | null;
+}
 
 // A class only so that a thrown error keeps its stack; its data is exactly ImsErrorFields.
 export class ImsError extends Error implements ImsErrorFields {

@@ -62,11 +62,10 @@ export const lifecycleTimings = z.object({
 });
 export type LifecycleTimings = z.infer<typeof lifecycleTimings>;
 
-export const lifecycleSettings = z.extend(lifecycleTimings, {
+export type LifecycleSettings = LifecycleTimings & {
   /** The request has a callback_url or its tenant a default one; without, `webhook.status` is `none`. */
-  hasWebhookTarget: z.boolean(),
-});
-export type LifecycleSettings = z.infer<typeof lifecycleSettings>;
+  hasWebhookTarget: boolean;
+};
 
 export type ImsJobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
 

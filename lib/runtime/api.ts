@@ -3,7 +3,7 @@
 import type { ApiDeps } from '../api/deps.js';
 import { dynamoDocumentClient, sqsClient } from '../aws.js';
 import { createReplayGuard } from '../chatops/replays.js';
-import { loadApiConfig, type ApiConfig } from '../config.js';
+import { createConfigLoader, parseApiConfig, readProcessParameter, type ApiConfig } from '../config.js';
 import { createIntakeQueue } from '../queue/intake.js';
 import { cancelRequest } from '../requests/cancel.js';
 import { createRateLimiter } from '../store/rate-limit.js';
@@ -30,5 +30,8 @@ export function buildApiDeps(cfg: ApiConfig): ApiDeps {
     chat: { slackSigningSecret: cfg.slackSigningSecret ?? null, replays: createReplayGuard(), allowLoopback: cfg.allowLoopbackWebhooks },
   };
 }
+
+/** The API functions' settings as of now (see createConfigLoader); here, so that only they bundle it. */
+const loadApiConfig = createConfigLoader(process.env, readProcessParameter, parseApiConfig);
 
 export const apiDeps = builtFromSettings(loadApiConfig, buildApiDeps);

@@ -1,7 +1,7 @@
 // The completion event sent to callback URLs: its type, when the outcome happened, and the record as `data`.
 // What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only): a field added here fails typecheck until it is described there.
 import * as z from '../zod.js';
-import { requestRecord, type RequestRecord, type RequestStatus } from '../requests/record.js';
+import type { RequestRecord, RequestStatus } from '../requests/record.js';
 
 export const webhookOutcome = z.enum(['succeeded', 'failed']);
 export type WebhookOutcome = z.infer<typeof webhookOutcome>;
@@ -17,21 +17,20 @@ export const webhookEventType = z.enum([
 export type WebhookEventType = z.infer<typeof webhookEventType>;
 
 // The record as it stood when the request ended: no next check and no webhook state, which would
-// be stale by the time a receiver reads them and would differ between retries of one event.
-export const webhookEventData = z.extend(z.omit(requestRecord, { webhook: true }), {
-  // Always null: an ended request is not checked again.
-  next_check_at: z.null(),
-  // When the request ended (its completed_at).
-  updated_at: z.string(),
-});
-export type WebhookEventData = z.infer<typeof webhookEventData>;
+// be stale by the time a receiver reads them and would differ between retries of one event. Its
+// schema, for the OpenAPI document and the tests, is in event-schema.ts (and typecheck ties the two).
+export type WebhookEventData = Omit<RequestRecord, 'webhook' | 'next_check_at' | 'updated_at'> & {
+  /** Always null: an ended request is not checked again. */
+  next_check_at: null;
+  /** When the request ended (its completed_at). */
+  updated_at: string;
+};
 
-export const webhookEventPayload = z.object({
-  type: webhookEventType,
-  timestamp: z.string(),
-  data: webhookEventData,
-});
-export type WebhookEvent = z.infer<typeof webhookEventPayload>;
+export interface WebhookEvent {
+  type: WebhookEventType;
+  timestamp: string;
+  data: WebhookEventData;
+}
 
 /** The outcome a status announces, or null when it announces none (still running, or cancelled). */
 export function outcomeOf(status: RequestStatus): WebhookOutcome | null {

@@ -4,12 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lib/api/openapi.js';
 import { documentedSchemas } from '../../lib/api/openapi-docs.js';
 import { problemDetails } from '../../lib/api/problems.js';
-import { healthStatus, listQuery, requestList } from '../../lib/api/schemas.js';
+import { deliveryList, healthStatus, listQuery, requestList } from '../../lib/api/schemas.js';
 import { slashCommandForm, slashCommandReply } from '../../lib/chatops/schemas.js';
 import { requestRecord } from '../../lib/requests/record.js';
 import { captureRequest, exportRequest, exportTarget, fieldError, idempotencyKey, importRequest } from '../../lib/requests/schemas.js';
-import { deliveryList } from '../../lib/store/deliveries.js';
-import { webhookEventPayload } from '../../lib/webhooks/event.js';
+import { webhookEventPayload } from '../../lib/webhooks/event-schema.js';
 import * as z from '../../lib/zod.js';
 
 /** The runtime schema behind each documented copy. */

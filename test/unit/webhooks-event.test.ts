@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { publicRecord, type RequestRecord } from '../../lib/requests/record.js';
 import { webhookEventId } from '../../lib/requests/ids.js';
-import { webhookEvent, webhookEventPayload } from '../../lib/webhooks/event.js';
+import { webhookEvent } from '../../lib/webhooks/event.js';
+import { webhookEventPayload } from '../../lib/webhooks/event-schema.js';
 import { storedRequestFixture } from '../helpers/records.js';
 
 /** A succeeded export, as callers see it. */
