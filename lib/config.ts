@@ -28,7 +28,7 @@ export const jsonRecord = (what: string) =>
     }),
   );
 
-const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+const positiveInt = (fallback: number) => z._default(z.coercedNumber().check(z.int(), z.positive()), fallback);
 
 /** The settings every function reads. */
 export const baseEnvSchema = z.object({
@@ -44,7 +44,7 @@ export const baseEnvSchema = z.object({
   IMS_PROJECT_ID: z.string().check(z.regex(/^[0-9a-f]{32}$/, 'must be a 32-hex IMS project id')),
   IMS_PROJECT_IDS: jsonRecord('region → project id'),
   /** Fractions allowed (0.05 h = 3 min) for runs that must see deadlines pass. */
-  IMS_JOB_DEADLINE_HOURS: z._default(z.coerce.number().check(z.positive()), 24),
+  IMS_JOB_DEADLINE_HOURS: z._default(z.coercedNumber().check(z.positive()), 24),
   /** The first status query of a job, and the shortest wait between two (they double up to the maximum). */
   JOB_CHECK_MIN_SECONDS: positiveInt(10),
   JOB_CHECK_MAX_SECONDS: positiveInt(300),

@@ -22,7 +22,7 @@ export const envSchema = z.extend(baseEnvSchema, {
   OBS_AK: z.optional(z.string()),
   OBS_SK: z.optional(z.string()),
   /** IMS jobs one project may have in flight (submission to job end); 0 sets no cap. */
-  IMS_PROJECT_MAX_IN_FLIGHT: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(1000)), 0),
+  IMS_PROJECT_MAX_IN_FLIGHT: z._default(z.coercedNumber().check(z.int(), z.gte(0), z.lte(1000)), 0),
 });
 
 export interface Config extends ApiConfig {

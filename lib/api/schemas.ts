@@ -11,7 +11,7 @@ export const MAX_CURSOR_LENGTH = 512;
 export const listQuery = z.strictObject({
   status: z.optional(requestStatus),
   kind: z.optional(requestKind),
-  limit: z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(1, 'must be between 1 and 100'), z.lte(100, 'must be between 1 and 100')), 20),
+  limit: z._default(z.coercedNumber().check(z.int('must be a whole number'), z.gte(1, 'must be between 1 and 100'), z.lte(100, 'must be between 1 and 100')), 20),
   // A real cursor is about 150 characters; the cap keeps forged ones away from the store.
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_CURSOR_LENGTH))),
 });

@@ -33,10 +33,11 @@ describe('the lifecycle core', () => {
       'lib/requests/backoff.ts',
       'lib/requests/ids.ts',
       'lib/requests/record.ts',
-      // zod/mini with its English messages, and nothing else.
+      // zod/mini with its English messages (and zod's core, for the number coercion), and nothing else.
       'lib/zod.ts',
       'node:crypto',
       'zod/mini',
+      'zod/v4/core',
       'zod/v4/locales/en.js',
     ]);
   });
@@ -56,5 +57,7 @@ describe('the deployed code', () => {
     );
     expect(files).toContain(join('lib', 'requests', 'schemas.ts'));
     expect(direct).toEqual([]);
+    // z.coercedNumber, never the z.coerce namespace, which bundles every coercion with it.
+    expect(files.filter((file) => file !== join('lib', 'zod.ts') && /\bz\.coerce\./.test(readFileSync(join(ROOT, file), 'utf8')))).toEqual([]);
   });
 });
