@@ -154,7 +154,7 @@ ${weight.rows
       body += `
 
 The two long tables of text go into the bundles packed (serverless.yml \`custom.esbuild.plugins\`, deploy/esbuild-plugins.cjs):
-brotli-compressed as base64, the same values unpacked by node:zlib. The error hints (${packedFigures('lib/ims/hint-texts.ts')}),
+brotli-compressed and written as base-91 text, the same values unpacked by node:zlib. The error hints (${packedFigures('lib/ims/hint-texts.ts')}),
 a hint for each of the about 180 error codes IMS documents and for our own, are unpacked by the first hint a container
 needs, when a request first fails there; the os_version values IMS accepts (${packedFigures('lib/ims/os-versions.ts')}) on
 import, since the request schemas are built from them. In the source both stay readable tables, which the tests and local

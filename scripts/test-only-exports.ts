@@ -16,6 +16,8 @@ const EXPECTED: Record<string, string> = {
   'handlers/chatops.ts:handler': 'the Lambda runtime calls it',
   'lib/ims/client.ts:ImsClient.close': 'whoever owns a client closes its connection pool; a Lambda container just ends',
   'lib/obs/client.ts:ObsClient.close': 'whoever owns a client closes its connection pool; a Lambda container just ends',
+  'lib/packed-tables.ts:pack': 'the deploy build calls it (deploy/esbuild-plugins.cjs packs the long tables of text)',
+  'lib/packed-tables.ts:unpack': 'the modules the deploy build packs call it, in the deployed bundles',
 };
 
 const configFile = ts.readConfigFile(resolve(ROOT, 'tsconfig.json'), (p) => ts.sys.readFile(p));
