@@ -86,6 +86,8 @@ interface Goal {
 }
 
 const KiB = (b: number) => `${fixed(b / 1024, 0)} KiB`;
+/** A weight held to its goal: to a tenth, so that one just under 150 KiB does not read as 150. */
+const goalKiB = (b: number) => `${fixed(b / 1024, 1)} KiB`;
 const x = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a');
 const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? 'met' : 'missed');
 const s = (ms: number) => `${fixed(ms / 1000, ms < 10_000 ? 1 : 0)} s`;
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
   if (ran.weight) {
     let body = failed('weight') ?? '';
     if (weight) {
-      for (const r of weight.rows) goals.push({ measure: `bundle weight beyond its SDK clients and undici: ${r.fn}`, figure: KiB(r.beyondBytes), goal: '≤ 150 KiB', met: r.beyondBytes <= 150 * 1024 });
+      for (const r of weight.rows) goals.push({ measure: `bundle weight beyond its SDK clients and undici: ${r.fn}`, figure: goalKiB(r.beyondBytes), goal: '≤ 150 KiB', met: r.beyondBytes <= 150 * 1024 });
       const intakeRow = weight.rows.find((r) => r.fn === 'intake');
       const beyondByPackage = (r: WeightRow) =>
         Object.entries(r.byPackage)
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
           .sort((a, b) => b[1] - a[1]);
       body += `${weight.drift.length ? `**serverless.yml drift:** ${weight.drift.join('; ')}\n\n` : ''}| function | bundle (.mjs) | source map | floor bundle | beyond the floor | goal | |
 |---|---:|---:|---:|---:|---|---|
-${weight.rows.map((r) => `| ${r.fn} | ${KiB(r.bytes)} | ${KiB(r.mapBytes)} | ${KiB(r.floorBytes)} | **${KiB(r.beyondBytes)}** | ≤ 150 KiB | ${verdict(r.beyondBytes <= 150 * 1024)} |`).join('\n')}
+${weight.rows.map((r) => `| ${r.fn} | ${KiB(r.bytes)} | ${KiB(r.mapBytes)} | ${KiB(r.floorBytes)} | **${goalKiB(r.beyondBytes)}** | ≤ 150 KiB | ${verdict(r.beyondBytes <= 150 * 1024)} |`).join('\n')}
 
 What the weight beyond the floor is, by package (bytes in the bundle minus the same package's bytes in the floor; ≥ 1 KiB):
 
@@ -184,8 +186,10 @@ logger and EMF lines of our own: about 30 KiB), the OpenAPI document (served by 
 chat command modules (the chatops function: about 20 KiB), the SSM client (one signed GetParameter: about 205 KiB),
 undici in intake (the OBS settings apart from the OBS client: 525 KiB), the standardwebhooks library (node:crypto
 signs: about 11 KiB), the OpenAPI document's descriptions (built from lib/api/openapi-docs.ts at build time: about
-6 KiB), the IMS and OBS settings in intake (lib/jobs-config.ts) and the reads each function does not make (a tenant's
-listing, the due index).`;
+6 KiB), the IMS and OBS settings in intake (lib/jobs-config.ts), the reads each function does not make (a tenant's
+listing, the due index), the schemas only the OpenAPI document and the tests parse with (chat messages, the webhook
+event, the delivery list: about 2 KiB in the worker) and zod's other coercions (\`z.coercedNumber\` instead of the
+\`z.coerce\` namespace: about 1 KiB).`;
     }
     sections.push(`### 1. Bundle weight per function
 
