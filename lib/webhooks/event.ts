@@ -1,5 +1,5 @@
 // The completion event sent to callback URLs: its type, when the outcome happened, and the record as `data`.
-// What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only): a field added here fails typecheck until it is described there.
+// What the OpenAPI document says of these fields is in lib/api/openapi-docs.ts (build time only), over their schemas in event-schema.ts: a field added to them fails typecheck until it is described there.
 import * as z from '../zod.js';
 import type { RequestRecord, RequestStatus } from '../requests/record.js';
 
