@@ -32,8 +32,9 @@ async function evaluated(build, path) {
 const packTables = {
   name: 'pack-tables',
   setup(build) {
+    let codec; // evaluated once a build, for both tables
     build.onLoad({ filter: TABLES }, async (args) => {
-      const { pack } = await evaluated(build, CODEC);
+      const { pack } = await (codec ??= evaluated(build, CODEC));
       const packed = (value) => {
         const { text, length } = pack(value);
         return `unpack(${JSON.stringify(text)}, ${length})`;
