@@ -22,8 +22,8 @@ export const BLOCK_LIMITS = {
   blocks: 50,
 } as const;
 
-export type PlainText = { type: 'plain_text'; text: string; emoji?: boolean | undefined };
-export type Mrkdwn = { type: 'mrkdwn'; text: string };
+type PlainText = { type: 'plain_text'; text: string; emoji?: boolean | undefined };
+type Mrkdwn = { type: 'mrkdwn'; text: string };
 export type SlackBlock =
   | { type: 'header'; text: PlainText }
   | { type: 'section'; text?: PlainText | Mrkdwn | undefined; fields?: (PlainText | Mrkdwn)[] | undefined }
@@ -42,7 +42,7 @@ export type SlackMessage = {
 
 // ---- Mattermost (developers.mattermost.com: message attachments) ----
 
-export type MattermostAttachment = {
+type MattermostAttachment = {
   fallback: string;
   color: string;
   title?: string | undefined;
