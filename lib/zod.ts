@@ -19,3 +19,6 @@ export * from 'zod/mini';
  * namespace brings every coercion into a bundle, with the BigInt and Date schemas (1.9 KB minified).
  */
 export const coercedNumber = (params?: string | $ZodNumberParams) => _coercedNumber(ZodMiniNumber, params);
+
+/** True when A and B are the same type, each assignable to the other: ties a schema kept for the docs or the tests to the hand-written type the service uses. */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

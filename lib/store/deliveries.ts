@@ -31,7 +31,6 @@ export const deliveryAttempt = z.object({
 });
 export type DeliveryAttempt = z.infer<typeof deliveryAttempt>;
 
-
 const storedLog = z.object({
   version: z.number().check(z.int(), z.gte(0)),
   items: z.array(deliveryAttempt),

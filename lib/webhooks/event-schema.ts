@@ -17,7 +17,6 @@ export const webhookEventPayload = z.object({
   data: webhookEventData,
 });
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const sameData: Same<z.infer<typeof webhookEventData>, WebhookEventData> = true;
-const sameEvent: Same<z.infer<typeof webhookEventPayload>, WebhookEvent> = true;
+const sameData: z.Same<z.infer<typeof webhookEventData>, WebhookEventData> = true;
+const sameEvent: z.Same<z.infer<typeof webhookEventPayload>, WebhookEvent> = true;
 void [sameData, sameEvent];

@@ -48,8 +48,7 @@ export const mattermostMessage = z.strictObject({
 });
 
 // Each schema describes exactly the type the builders are written against, both ways.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const sameBlock: Same<z.infer<typeof slackBlock>, SlackBlock> = true;
-const sameSlack: Same<z.infer<typeof slackMessage>, SlackMessage> = true;
-const sameMattermost: Same<z.infer<typeof mattermostMessage>, MattermostMessage> = true;
+const sameBlock: z.Same<z.infer<typeof slackBlock>, SlackBlock> = true;
+const sameSlack: z.Same<z.infer<typeof slackMessage>, SlackMessage> = true;
+const sameMattermost: z.Same<z.infer<typeof mattermostMessage>, MattermostMessage> = true;
 void [sameBlock, sameSlack, sameMattermost];

@@ -1,5 +1,4 @@
 // Slash commands end to end over real sockets: a signed form → local API Gateway stand-in (base64
-import { slackMessage } from '../helpers/chat-messages.js';
 // body) → the real intake handler → dynalite and fauxqs; and completion messages posted by
 // notifyChat to a fake Slack on 127.0.0.1 through the SSRF-guarded agent.
 import { createHmac, randomBytes } from 'node:crypto';
@@ -25,6 +24,7 @@ import { startLocalServices, type LocalServices } from '../../local/services.js'
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { registerSecret } from '../helpers/secrets.js';
 import { finishedExportFixture } from '../helpers/records.js';
+import { slackMessage } from '../helpers/chat-messages.js';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';
 const IMAGE = '0f8a1f2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
